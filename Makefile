@@ -1,0 +1,42 @@
+# Set-up and everyday commands. `make test` and `make demo` work on a fresh machine with only
+# Python 3.11+ on it: they create the virtual environment, install the project and, when there is
+# no display, run under Xvfb (installing it with apt-get when run as root).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: test demo bench lint format docs-images clean system-deps
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade pip
+	$(BIN)/python -m pip install -e ".[testing]"
+	touch $(STAMP)
+
+system-deps:
+	@bash tools/system-deps.sh
+
+test: $(STAMP) system-deps
+	$(BIN)/ruff check src tests benchmarks docs tools
+	$(BIN)/ruff format --check src tests benchmarks docs tools
+	bash tools/with-display.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+demo: $(STAMP) system-deps
+	bash tools/with-display.sh $(BIN)/python tools/demo.py
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_gradients.py
+
+docs-images: $(STAMP) system-deps
+	bash tools/with-display.sh $(BIN)/python docs/make_images.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks docs tools
+
+format: $(STAMP)
+	$(BIN)/ruff format src tests benchmarks docs tools
+	$(BIN)/ruff check --fix src tests benchmarks docs tools
+
+clean:
+	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .ruff_cache
