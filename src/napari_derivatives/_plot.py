@@ -1,0 +1,399 @@
+"""The matplotlib view of the line-derivative panel: knows nothing of napari.
+
+:class:`ProfilePlot` draws intensity profiles (top) and their derivatives
+(bottom) on two axes sharing the distance axis. It is built for live updates:
+the curves are :class:`~matplotlib.lines.Line2D` artists updated in place with
+``set_data``, the axes are rescaled only when the data leave the view or shrink
+a lot, and the canvas is redrawn with ``draw_idle``, so dragging a line over an
+image costs one cheap redraw per event-loop turn, never a full re-plot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg, NavigationToolbar2QT
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from qtpy.QtWidgets import QVBoxLayout, QWidget
+
+#: Fraction of the data range added on each side when the axes are rescaled.
+MARGIN = 0.05
+
+#: The view is shrunk to the data only when the data span less than this
+#: fraction of it; a smaller change keeps the limits, so the axes do not jitter
+#: while a line is dragged.
+SHRINK_THRESHOLD = 0.4
+
+#: Above this many curves the legend would hide the plot, so it is left out.
+MAX_LEGEND_ENTRIES = 12
+
+
+def _finite_range(arrays: Sequence[np.ndarray]) -> tuple[float, float] | None:
+    finite = [a[np.isfinite(a)] for a in (np.asarray(x, dtype=float) for x in arrays)]
+    finite = [a for a in finite if a.size]
+    if not finite:
+        return None
+    return (min(float(a.min()) for a in finite), max(float(a.max()) for a in finite))
+
+
+def _padded(low: float, high: float) -> tuple[float, float]:
+    span = high - low
+    if span <= 0:
+        # A flat curve still needs a visible range around its value.
+        pad = max(abs(low) * 0.1, 1.0)
+        return (low - pad, high + pad)
+    return (low - MARGIN * span, high + MARGIN * span)
+
+
+def _needs_rescale(current: tuple[float, float], low: float, high: float) -> bool:
+    view_low, view_high = sorted(current)
+    if low < view_low or high > view_high:
+        return True
+    data_span = high - low
+    return data_span < SHRINK_THRESHOLD * (view_high - view_low)
+
+
+class ProfilePlot(QWidget):
+    """A docked figure with the intensity profiles above their derivatives.
+
+    The figure holds two axes sharing the distance (x) axis: intensity on top,
+    its derivative along the line below. A navigation toolbar gives zoom, pan
+    and saving the figure.
+
+    Parameters
+    ----------
+    parent : QWidget, optional
+        The parent widget.
+
+    Attributes
+    ----------
+    figure : matplotlib.figure.Figure
+        The figure drawn on.
+    canvas : FigureCanvasQTAgg
+        The Qt canvas showing ``figure``.
+    toolbar : NavigationToolbar2QT
+        Zoom, pan and save-figure buttons for ``canvas``.
+    intensity_axes, derivative_axes : matplotlib.axes.Axes
+        The top (intensity) and bottom (derivative) axes.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.figure = Figure(figsize=(4, 4), layout="constrained")
+        self.canvas = FigureCanvasQTAgg(self.figure)
+        self.canvas.setMinimumHeight(260)
+        self.toolbar = NavigationToolbar2QT(self.canvas, self)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.toolbar)
+        layout.addWidget(self.canvas)
+
+        self.intensity_axes: Axes = self.figure.add_subplot(2, 1, 1)
+        self.derivative_axes: Axes = self.figure.add_subplot(2, 1, 2, sharex=self.intensity_axes)
+        for axes in self._axes:
+            axes.set_autoscale_on(False)
+            axes.grid(True, alpha=0.25)
+        self.intensity_axes.set_ylabel("intensity")
+        self.intensity_axes.tick_params(labelbottom=False)
+
+        self._intensity_lines: list[Line2D] = []
+        self._derivative_lines: list[Line2D] = []
+        self._edge_markers: list[Line2D] = []
+        self._edge_guides: dict[Axes, list[Line2D]] = {axes: [] for axes in self._axes}
+        self._legend_key: tuple = ()
+        self._rescale_all = True
+        self._visible = (True, True)
+        self._foreground = "black"
+        self._background = "white"
+        self._hint = self.figure.text(
+            0.5, 0.5, "", ha="center", va="center", wrap=True, fontsize="medium"
+        )
+        self.set_distance_label("distance")
+        self.set_derivative_label("d intensity / d distance")
+
+    @property
+    def _axes(self) -> tuple[Axes, Axes]:
+        return (self.intensity_axes, self.derivative_axes)
+
+    @property
+    def intensity_lines(self) -> list[Line2D]:
+        """The intensity curves, one per profile, in order."""
+        return list(self._intensity_lines)
+
+    @property
+    def derivative_lines(self) -> list[Line2D]:
+        """The derivative curves, one per profile, in order."""
+        return list(self._derivative_lines)
+
+    @property
+    def hint(self) -> str:
+        """The text shown over the figure, ``""`` if none."""
+        return self._hint.get_text()
+
+    # --- content ------------------------------------------------------------------------
+
+    def set_profiles(
+        self,
+        profiles: Sequence[Any],
+        colors: Sequence[Any],
+        labels: Sequence[str],
+    ) -> None:
+        """Show profiles, updating the existing curves in place.
+
+        Curves are created or removed only when the number of profiles changes;
+        otherwise their data, colour and label are replaced.
+
+        Parameters
+        ----------
+        profiles : sequence of Profile
+            Objects with 1D arrays ``distance`` (physical units), ``values``
+            (intensity) and ``derivative`` (intensity per physical unit), such as
+            :class:`napari_derivatives.Profile`. NaN samples leave gaps.
+        colors : sequence of color
+            One matplotlib colour per profile.
+        labels : sequence of str
+            One legend label per profile.
+        """
+        if not len(profiles) == len(colors) == len(labels):
+            raise ValueError(
+                "colors, labels: expected one per profile, got "
+                f"{len(profiles)} profiles, {len(colors)} colors and {len(labels)} labels"
+            )
+        count_changed = len(profiles) != len(self._intensity_lines)
+        self._resize(self._intensity_lines, self.intensity_axes, len(profiles))
+        self._resize(self._derivative_lines, self.derivative_axes, len(profiles))
+        for profile, color, label, top, bottom in zip(
+            profiles,
+            colors,
+            labels,
+            self._intensity_lines,
+            self._derivative_lines,
+            strict=True,
+        ):
+            top.set_data(profile.distance, profile.values)
+            bottom.set_data(profile.distance, profile.derivative)
+            for line in (top, bottom):
+                line.set_color(color)
+            top.set_label(label)
+        self._update_legend(colors, labels)
+        self._rescale(force=count_changed or self._rescale_all)
+        self._rescale_all = False
+        self.canvas.draw_idle()
+
+    def set_edges(self, edges: Sequence[Sequence[Any]], colors: Sequence[Any]) -> None:
+        """Mark edges: a dot on the derivative curve and a dashed line across both axes.
+
+        Parameters
+        ----------
+        edges : sequence of sequence of Edge
+            Per profile, objects with ``distance`` (physical units) and
+            ``derivative`` attributes, such as :class:`napari_derivatives.Edge`.
+            An empty sequence removes all marks.
+        colors : sequence of color
+            One matplotlib colour per profile.
+        """
+        count = len(edges)
+        self._resize(self._edge_markers, self.derivative_axes, count, marker="o", linestyle="")
+        for axes, guides in self._edge_guides.items():
+            self._resize(
+                guides,
+                axes,
+                count,
+                linestyle="--",
+                linewidth=0.8,
+                transform=axes.get_xaxis_transform(),
+            )
+        for index, (line_edges, color) in enumerate(zip(edges, colors, strict=True)):
+            distance = np.array([edge.distance for edge in line_edges], dtype=float)
+            derivative = np.array([edge.derivative for edge in line_edges], dtype=float)
+            marker = self._edge_markers[index]
+            marker.set_data(distance, derivative)
+            marker.set_markerfacecolor(color)
+            marker.set_markeredgecolor(self._foreground)
+            # One NaN-separated polyline draws every vertical guide of a profile.
+            guide_x = np.repeat(distance, 3)
+            guide_x[2::3] = np.nan
+            guide_y = np.tile([0.0, 1.0, np.nan], distance.size)
+            for guides in self._edge_guides.values():
+                guides[index].set_data(guide_x, guide_y)
+                guides[index].set_color(color)
+        self.canvas.draw_idle()
+
+    def set_hint(self, text: str) -> None:
+        """Show ``text`` in the middle of the figure (``""`` hides it).
+
+        Parameters
+        ----------
+        text : str
+            For example why nothing is plotted.
+        """
+        if text != self._hint.get_text():
+            self._hint.set_text(text)
+            self.canvas.draw_idle()
+
+    # --- appearance ---------------------------------------------------------------------
+
+    def set_distance_label(self, label: str) -> None:
+        """Label the distance (x) axis.
+
+        Parameters
+        ----------
+        label : str
+            For example ``"distance (µm)"``.
+        """
+        for axes in self._axes:
+            axes.set_xlabel(label)
+        self._place_x_labels()
+        self.canvas.draw_idle()
+
+    def set_derivative_label(self, label: str) -> None:
+        """Label the derivative (lower) axis.
+
+        Parameters
+        ----------
+        label : str
+            For example ``"d intensity / d distance (per µm)"``.
+        """
+        self.derivative_axes.set_ylabel(label)
+        self.canvas.draw_idle()
+
+    def set_visible_axes(self, intensity: bool, derivative: bool) -> None:
+        """Show or hide the intensity and derivative axes.
+
+        A single visible axes takes the whole figure.
+
+        Parameters
+        ----------
+        intensity : bool
+            Show the intensity (upper) axes.
+        derivative : bool
+            Show the derivative (lower) axes.
+        """
+        self._visible = (bool(intensity), bool(derivative))
+        shown = [axes for axes, show in zip(self._axes, self._visible, strict=True) if show]
+        grid = self.figure.add_gridspec(max(len(shown), 1), 1)
+        for row, axes in enumerate(shown):
+            axes.set_subplotspec(grid[row, 0])
+        for axes, show in zip(self._axes, self._visible, strict=True):
+            axes.set_visible(show)
+        self._place_x_labels()
+        self.canvas.draw_idle()
+
+    def set_theme(self, background: Any, foreground: Any) -> None:
+        """Colour the figure like the application around it.
+
+        Parameters
+        ----------
+        background : color
+            Figure and axes background, for example napari's theme background.
+        foreground : color
+            Text, ticks, spines, grid and legend text.
+        """
+        self._background, self._foreground = background, foreground
+        self.figure.set_facecolor(background)
+        for axes in self._axes:
+            axes.set_facecolor(background)
+            for spine in axes.spines.values():
+                spine.set_color(foreground)
+            axes.tick_params(colors=foreground, which="both")
+            axes.xaxis.label.set_color(foreground)
+            axes.yaxis.label.set_color(foreground)
+            axes.grid(True, color=foreground, alpha=0.25)
+        self._hint.set_color(foreground)
+        for marker in self._edge_markers:
+            marker.set_markeredgecolor(foreground)
+        self._legend_key = ()
+        self._update_legend(
+            [line.get_color() for line in self._intensity_lines],
+            [line.get_label() for line in self._intensity_lines],
+        )
+        self.canvas.draw_idle()
+
+    def autoscale(self) -> None:
+        """Fit the axes to the data now, as the next update would after a reset."""
+        self._rescale(force=True)
+        self.canvas.draw_idle()
+
+    # --- internals ----------------------------------------------------------------------
+
+    @staticmethod
+    def _resize(lines: list[Line2D], axes: Axes, count: int, **style: Any) -> None:
+        while len(lines) > count:
+            lines.pop().remove()
+        while len(lines) < count:
+            line = Line2D([], [], **style)
+            axes.add_line(line)
+            lines.append(line)
+
+    def _place_x_labels(self) -> None:
+        # Only the lowest visible axes carries the distance ticks and label.
+        bottom = self.derivative_axes if self._visible[1] else self.intensity_axes
+        for axes in self._axes:
+            axes.tick_params(labelbottom=axes is bottom)
+            axes.xaxis.label.set_visible(axes is bottom)
+
+    def _update_legend(self, colors: Sequence[Any], labels: Sequence[str]) -> None:
+        key = (tuple(map(str, colors)), tuple(labels))
+        if key == self._legend_key:
+            return
+        self._legend_key = key
+        for axes in self._axes:
+            legend = axes.get_legend()
+            if legend is not None:
+                legend.remove()
+        if not labels or len(labels) > MAX_LEGEND_ENTRIES:
+            return
+        axes = self.intensity_axes if self._visible[0] else self.derivative_axes
+        lines = self._intensity_lines if axes is self.intensity_axes else self._derivative_lines
+        legend = axes.legend(
+            lines,
+            labels,
+            loc="best",
+            fontsize="small",
+            frameon=True,
+            facecolor=self._background,
+            edgecolor=self._foreground,
+            labelcolor=self._foreground,
+        )
+        legend.get_frame().set_alpha(0.8)
+
+    def _rescale(self, *, force: bool) -> None:
+        lines = self._intensity_lines
+        if not lines:
+            self._rescale_all = True
+            return
+        changed = False
+        x_range = _finite_range([line.get_xdata() for line in lines])
+        changed |= self._fit(self.intensity_axes, "x", x_range, force)
+        for axes, curves in (
+            (self.intensity_axes, self._intensity_lines),
+            (self.derivative_axes, self._derivative_lines),
+        ):
+            changed |= self._fit(
+                axes, "y", _finite_range([line.get_ydata() for line in curves]), force
+            )
+        if changed:
+            # The toolbar's "home" view is the latest fit, not a stale one.
+            self.toolbar.update()
+
+    @staticmethod
+    def _fit(axes: Axes, which: str, data_range: tuple[float, float] | None, force: bool) -> bool:
+        if data_range is None:
+            return False
+        get_limits = axes.get_xlim if which == "x" else axes.get_ylim
+        set_limits = axes.set_xlim if which == "x" else axes.set_ylim
+        current = get_limits()
+        if not (force or _needs_rescale(current, *data_range)):
+            return False
+        limits = _padded(*data_range)
+        if np.allclose(limits, current):
+            return False
+        set_limits(*limits)
+        return True
+
+
+__all__ = ["ProfilePlot"]
