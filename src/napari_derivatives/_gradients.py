@@ -38,6 +38,13 @@ __all__ = [
 
 METHODS = ("central", "sobel", "scharr", "prewitt", "farid", "gaussian")
 
+#: Named outputs of :func:`gradient_outputs`: the derivatives along the last,
+#: second-to-last and third-to-last axes, the magnitude and the direction.
+OUTPUTS = ("gx", "gy", "gz", "magnitude", "direction")
+
+# Component names of the last three axes, counted from the end: -1 is x.
+_COMPONENT_NAMES = {-1: "gx", -2: "gy", -3: "gz"}
+
 BOUNDARY_MODES = (
     "reflect",
     "constant",
@@ -463,11 +470,109 @@ def gradient_direction(
     if len(axes) < 2:
         raise ValueError(f"`axes` must hold at least two axes for a direction, got {axes}")
     d_row, d_col = _iter_components(source, axes[-2:], axes, spacing, method, sigma, mode)
-    direction = np.arctan2(d_row, d_col, out=d_row)
+    return _direction(d_row, d_col, out=d_row)
+
+
+def _direction(d_row: np.ndarray, d_col: np.ndarray, out: np.ndarray) -> np.ndarray:
+    direction = np.arctan2(d_row, d_col, out=out)
     # atan2(-0.0, x < 0) is -pi, and float32 rounding can reach it too: fold it onto +pi.
     half_turn = np.float32(np.pi)
     np.copyto(direction, half_turn, where=direction <= -half_turn)
     return direction
+
+
+def gradient_outputs(
+    image: Any,
+    outputs: Sequence[str] = ("gx", "gy", "magnitude"),
+    *,
+    method: str = "central",
+    spacing: float | Sequence[float] | None = None,
+    axes: int | Sequence[int] | None = None,
+    sigma: float = 1.0,
+    mode: str = "nearest",
+) -> dict[str, np.ndarray]:
+    """Return named gradient outputs, sharing the components between them.
+
+    This is what the napari layers and batch runs use: each component is
+    computed once, however many of the outputs need it.
+
+    Parameters
+    ----------
+    image : array_like, shape (M, N[, ...])
+        Real image; see :func:`gradient`.
+    outputs : sequence of str, optional
+        Any of ``"gx"`` (derivative along the last axis, columns), ``"gy"``
+        (second-to-last axis, rows), ``"gz"`` (third-to-last axis, planes),
+        ``"magnitude"`` (over all differentiated axes) and ``"direction"`` (see
+        :func:`gradient_direction`). A component's axis must be in ``axes``.
+    method, spacing, axes, sigma, mode
+        As in :func:`gradient`.
+
+    Returns
+    -------
+    dict of str to ndarray of float32
+        One array of ``image.shape`` per requested output, in the order requested,
+        with the same values as :func:`gradient`, :func:`gradient_magnitude` and
+        :func:`gradient_direction`.
+
+    Raises
+    ------
+    ValueError
+        If ``outputs`` is empty, repeats a name, names an unknown output or a
+        component whose axis is not differentiated (the message names
+        ``outputs``), or as :func:`gradient`.
+    TypeError
+        As :func:`gradient`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rows, cols = np.mgrid[0:5, 0:6]
+    >>> result = gradient_outputs(3.0 * rows + 4.0 * cols, ("gx", "magnitude"))
+    >>> print(list(result), float(result["gx"][2, 2]), float(result["magnitude"][2, 2]))
+    ['gx', 'magnitude'] 4.0 5.0
+    """
+    if isinstance(outputs, str):
+        outputs = (outputs,)
+    outputs = tuple(outputs)
+    unknown = [name for name in outputs if name not in OUTPUTS]
+    if not outputs or unknown or len(set(outputs)) != len(outputs):
+        raise ValueError(f"`outputs` must be distinct names among {OUTPUTS}, got {outputs}")
+    source, axes, spacing = _prepare(image, method, spacing, axes, sigma, mode)
+    names = {axis: _COMPONENT_NAMES.get(axis - source.ndim) for axis in axes}
+    missing = [name for name in outputs if name.startswith("g") and name not in names.values()]
+    if missing:
+        raise ValueError(
+            f"`outputs` asks for {missing}, whose axes are not differentiated "
+            f"(axes={axes} of a {source.ndim}-d image)"
+        )
+    if "direction" in outputs and len(axes) < 2:
+        raise ValueError(f"`outputs`: a direction needs at least two axes, got axes={axes}")
+    wanted = [axis for axis in axes if names[axis] in outputs]
+    if "magnitude" in outputs:
+        wanted = list(axes)
+    elif "direction" in outputs:
+        wanted = sorted({*wanted, *axes[-2:]})
+    components = dict(
+        zip(
+            wanted,
+            _iter_components(source, tuple(wanted), axes, spacing, method, sigma, mode),
+            strict=True,
+        )
+    )
+    results = {}
+    for name in outputs:
+        if name == "magnitude":
+            magnitude = np.zeros_like(source)
+            for component in components.values():
+                magnitude += component * component
+            results[name] = np.sqrt(magnitude, out=magnitude)
+        elif name == "direction":
+            d_row, d_col = components[axes[-2]], components[axes[-1]]
+            results[name] = _direction(d_row, d_col, out=np.empty_like(source))
+        else:
+            results[name] = next(c for axis, c in components.items() if names[axis] == name)
+    return results
 
 
 def rgb_to_luminance(image: Any) -> np.ndarray:

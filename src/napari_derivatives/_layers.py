@@ -1,0 +1,704 @@
+"""napari glue without Qt: image layers <-> arrays, transforms, names and colormaps.
+
+Everything here converts between napari layers and the plain arrays of the pure
+modules (:mod:`._gradients`, :mod:`._profiles`), using napari's own transforms.
+Nothing here imports Qt, so it works in headless scripts as well as in the widgets.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ._gradients import OUTPUTS, gradient_outputs, rgb_to_luminance
+from ._profiles import Edge, Profile, line_profile, profiles_to_csv
+
+if TYPE_CHECKING:
+    import napari
+    import napari.layers
+
+#: Colormap per output: diverging for signed components, sequential for the
+#: magnitude, cyclic for the direction (which wraps from pi to -pi).
+OUTPUT_COLORMAPS = {
+    "gx": "RdBu_r",
+    "gy": "RdBu_r",
+    "gz": "RdBu_r",
+    "magnitude": "magma",
+    "direction": "twilight_shifted",
+}
+
+#: Shape types that describe a path to profile along.
+PATH_SHAPE_TYPES = ("line", "path")
+
+_METADATA_KEY = "napari_derivatives"
+
+
+def output_layer_name(source_name: str, output: str) -> str:
+    """Return the name of the layer that holds ``output`` of ``source_name``.
+
+    Parameters
+    ----------
+    source_name : str
+        Name of the source image layer.
+    output : str
+        One of ``"gx"``, ``"gy"``, ``"gz"``, ``"magnitude"``, ``"direction"``.
+
+    Returns
+    -------
+    str
+        ``"<source_name> <output>"``, for example ``"cells gx"``.
+    """
+    return f"{source_name} {output}"
+
+
+def layer_intensity(
+    image: napari.layers.Image, index: tuple[int | slice, ...] | None = None
+) -> np.ndarray:
+    """Return the full-resolution scalar intensity of an image layer, or part of it.
+
+    RGB(A) layers are converted to luminance with :func:`rgb_to_luminance`;
+    multiscale layers give their finest level. Lazy (dask, zarr) data is read,
+    but only the part selected by ``index``.
+
+    Parameters
+    ----------
+    image : napari.layers.Image
+        The source layer.
+    index : tuple of int or slice, optional
+        One entry per axis of the layer (``image.ndim``, without the RGB channel
+        axis) selecting the part to read. Default: all of it.
+
+    Returns
+    -------
+    numpy.ndarray
+        The selected part, in the layer's data coordinates.
+    """
+    data = image.data[0] if image.multiscale else image.data
+    if index is not None:
+        data = data[tuple(index)]
+    data = np.asarray(data)
+    if image.rgb:
+        return rgb_to_luminance(data)
+    return data
+
+
+def default_gradient_axes(ndim: int) -> tuple[int, ...]:
+    """Return the axes differentiated by default: each 2D plane of a stack.
+
+    Parameters
+    ----------
+    ndim : int
+        Number of dimensions of the image layer (without an RGB channel axis).
+
+    Returns
+    -------
+    tuple of int
+        ``(ndim - 2, ndim - 1)`` for ``ndim >= 2``, ``(0,)`` for 1D data.
+    """
+    return tuple(range(max(ndim - 2, 0), ndim))
+
+
+def compute_gradient_outputs(
+    image: napari.layers.Image,
+    *,
+    method: str = "central",
+    outputs: Sequence[str] = ("gx", "gy", "magnitude"),
+    axes: Sequence[int] | None = None,
+    sigma: float = 1.0,
+) -> dict[str, np.ndarray]:
+    """Compute gradient outputs of an image layer, in its physical units.
+
+    This touches no viewer, so it can run in a worker thread.
+
+    Parameters
+    ----------
+    image : napari.layers.Image
+        The source layer. Its ``scale`` is the pixel size used for the units.
+    method : str
+        One of :data:`napari_derivatives.METHODS`.
+    outputs : sequence of str
+        Names among ``"gx"``, ``"gy"``, ``"gz"``, ``"magnitude"``, ``"direction"``.
+    axes : sequence of int, optional
+        Axes of the layer's data to differentiate. Default: the last two
+        (each 2D plane of a stack).
+    sigma : float
+        Gaussian scale for ``method="gaussian"``, in the layer's physical units.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        One float32 array per requested output, in the order requested.
+    """
+    data = layer_intensity(image)
+    if axes is None:
+        axes = default_gradient_axes(data.ndim)
+    return gradient_outputs(
+        data,
+        outputs,
+        method=method,
+        spacing=tuple(float(s) for s in image.scale),
+        axes=axes,
+        sigma=sigma,
+    )
+
+
+def _symmetric_limits(data: np.ndarray) -> tuple[float, float]:
+    finite = data[np.isfinite(data)]
+    peak = float(np.max(np.abs(finite))) if finite.size else 0.0
+    peak = peak or 1.0
+    return (-peak, peak)
+
+
+def _sequential_limits(data: np.ndarray) -> tuple[float, float]:
+    finite = data[np.isfinite(data)]
+    high = float(np.max(finite)) if finite.size else 0.0
+    return (0.0, high or 1.0)
+
+
+def _display_settings(output: str, data: np.ndarray) -> dict[str, Any]:
+    if output == "direction":
+        limits = (-np.pi, np.pi)
+    elif output == "magnitude":
+        limits = _sequential_limits(data)
+    else:
+        limits = _symmetric_limits(data)
+    return {"colormap": OUTPUT_COLORMAPS[output], "contrast_limits": limits}
+
+
+def _transform_settings(image: napari.layers.Image) -> dict[str, Any]:
+    # Output layers sit exactly on their source: same world transform, units and labels.
+    return {
+        "scale": image.scale,
+        "translate": image.translate,
+        "rotate": image.rotate,
+        "shear": image.shear,
+        "affine": image.affine.affine_matrix,
+        "units": image.units,
+        "axis_labels": image.axis_labels,
+    }
+
+
+def apply_gradient_outputs(
+    viewer: napari.Viewer,
+    image: napari.layers.Image,
+    results: Mapping[str, np.ndarray],
+    *,
+    method: str = "central",
+) -> list[napari.layers.Image]:
+    """Add the computed outputs to the viewer, or update the layers already there.
+
+    A layer named ``"<image> <output>"`` that already exists is updated in place
+    (data, transforms, colormap and contrast limits), so running again with other
+    settings does not pile up layers.
+
+    Parameters
+    ----------
+    viewer : napari.Viewer
+        The viewer to add the layers to.
+    image : napari.layers.Image
+        The source layer; output layers copy its transforms.
+    results : mapping of str to numpy.ndarray
+        Output name to data, as returned by :func:`compute_gradient_outputs`.
+    method : str
+        The operator used, recorded in the layers' metadata.
+
+    Returns
+    -------
+    list of napari.layers.Image
+        The added or updated layers, in the order of ``results``.
+    """
+    from napari.layers import Image
+
+    layers = []
+    for output, data in results.items():
+        name = output_layer_name(image.name, output)
+        settings = {**_transform_settings(image), **_display_settings(output, data)}
+        metadata = {_METADATA_KEY: {"source": image.name, "output": output, "method": method}}
+        existing = next((layer for layer in viewer.layers if layer.name == name), None)
+        if isinstance(existing, Image) and not existing.rgb and not existing.multiscale:
+            with existing.events.blocker_all():
+                for key in ("scale", "translate", "rotate", "shear", "affine", "units"):
+                    setattr(existing, key, settings[key])
+                existing.data = data
+                existing.colormap = settings["colormap"]
+                existing.metadata.update(metadata)
+            existing.contrast_limits = settings["contrast_limits"]
+            existing.refresh()
+            layers.append(existing)
+        else:
+            if existing is not None:
+                viewer.layers.remove(existing)
+            added = viewer.add_image(data, name=name, metadata=metadata, **settings)
+            layers.append(added)
+    return layers
+
+
+def resolve_image_layer(
+    viewer: napari.Viewer, layer: napari.layers.Image | str
+) -> napari.layers.Image:
+    """Return the image layer given as a layer or as a layer name.
+
+    Parameters
+    ----------
+    viewer : napari.Viewer
+        The viewer holding the layer.
+    layer : napari.layers.Image or str
+        The layer, or its name.
+
+    Returns
+    -------
+    napari.layers.Image
+        The image layer.
+
+    Raises
+    ------
+    ValueError
+        If ``layer`` names no layer of the viewer or is not an image layer.
+    """
+    from napari.layers import Image
+
+    if isinstance(layer, str):
+        if layer not in viewer.layers:
+            raise ValueError(f"layer: the viewer has no layer named {layer!r}")
+        layer = viewer.layers[layer]
+    if not isinstance(layer, Image):
+        raise ValueError(f"layer: expected an image layer, got {type(layer).__name__}")
+    return layer
+
+
+def add_gradient_layers(
+    viewer: napari.Viewer,
+    layer: napari.layers.Image | str,
+    *,
+    method: str = "central",
+    outputs: Sequence[str] = ("gx", "gy", "magnitude"),
+    axes: Sequence[int] | None = None,
+    sigma: float = 1.0,
+) -> list[napari.layers.Image]:
+    """Add gradient layers of an image layer to a viewer, in physical units.
+
+    The layers are named ``"<image> gx"``, ``"<image> gy"``, ``"<image> gz"``,
+    ``"<image> magnitude"`` and ``"<image> direction"``. They keep the source's
+    scale, translate, rotate, shear and affine, so they overlay it exactly.
+    Components use a diverging colormap with contrast limits symmetric around
+    zero, the magnitude a sequential one, the direction a cyclic one from -pi
+    to pi. Running again updates the existing layers in place.
+
+    Parameters
+    ----------
+    viewer : napari.Viewer
+        The viewer holding ``layer``; the outputs are added to it.
+    layer : napari.layers.Image or str
+        The source image layer, or its name. RGB(A) images are converted to
+        luminance first (see :func:`napari_derivatives.rgb_to_luminance`).
+    method : str
+        ``"central"``, ``"sobel"``, ``"scharr"``, ``"prewitt"``, ``"farid"`` or
+        ``"gaussian"``.
+    outputs : sequence of str
+        Which layers to add: any of ``"gx"`` (d/d last axis), ``"gy"`` (d/d
+        second-to-last axis), ``"gz"`` (d/d third-to-last axis), ``"magnitude"``
+        and ``"direction"``.
+    axes : sequence of int, optional
+        Axes of the layer's data to differentiate. Default: the last two, so
+        each 2D plane of a stack is differentiated on its own; pass
+        ``(-3, -2, -1)`` for 3D gradients of a volume.
+    sigma : float
+        Scale of the derivative of Gaussian in the layer's physical units
+        (``method="gaussian"`` only).
+
+    Returns
+    -------
+    list of napari.layers.Image
+        The layers added or updated, in the order of ``outputs``. Their values
+        are in intensity per physical unit of the layer's ``scale`` (radians
+        for the direction).
+
+    Raises
+    ------
+    ValueError
+        If a parameter is invalid; the message names it.
+
+    Examples
+    --------
+    >>> import napari, napari_derivatives  # doctest: +SKIP
+    >>> viewer = napari.Viewer()  # doctest: +SKIP
+    >>> cells = viewer.add_image(image, scale=(0.2, 0.2))  # doctest: +SKIP
+    >>> napari_derivatives.add_gradient_layers(
+    ...     viewer, cells, method="sobel", outputs=("magnitude",)
+    ... )  # doctest: +SKIP
+    """
+    image = resolve_image_layer(viewer, layer)
+    results = compute_gradient_outputs(
+        image, method=method, outputs=outputs, axes=axes, sigma=sigma
+    )
+    return apply_gradient_outputs(viewer, image, results, method=method)
+
+
+# --- line profiles -------------------------------------------------------------------------
+
+
+def _world_point(viewer: napari.Viewer, shapes: napari.layers.Shapes, vertex) -> np.ndarray:
+    # A shape vertex only fixes the world axes of its layer; the other axes are
+    # taken where the viewer is, so a 2D line over a 3D stack samples the slice shown.
+    point = np.asarray(viewer.dims.point, dtype=float)
+    world = np.asarray(shapes.data_to_world(vertex), dtype=float)
+    point[point.size - world.size :] = world
+    return point
+
+
+def _image_displayed_axes(viewer: napari.Viewer, image: napari.layers.Image) -> list[int]:
+    offset = viewer.dims.ndim - image.ndim
+    return [axis - offset for axis in viewer.dims.displayed if axis - offset >= 0]
+
+
+def path_in_image(
+    viewer: napari.Viewer,
+    image: napari.layers.Image,
+    shapes: napari.layers.Shapes,
+    index: int,
+) -> np.ndarray:
+    """Return the vertices of shape ``index`` in the image's data coordinates.
+
+    The conversion goes through napari's transforms, ``shapes.data_to_world``
+    then ``image.world_to_data``, so the scale, translate, rotation, shear and
+    affine of both layers are honoured.
+
+    Parameters
+    ----------
+    viewer : napari.Viewer
+        The viewer, for the position of the axes the shape does not fix.
+    image : napari.layers.Image
+        The image to sample.
+    shapes : napari.layers.Shapes
+        The layer holding the line or path.
+    index : int
+        Index of the shape in ``shapes.data``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(N, image.ndim)`` vertex coordinates in the image's data (pixel) frame.
+    """
+    vertices = np.asarray(shapes.data[index], dtype=float)
+    return np.array([image.world_to_data(_world_point(viewer, shapes, v)) for v in vertices])
+
+
+def profile_shapes(
+    viewer: napari.Viewer,
+    image: napari.layers.Image,
+    shapes: napari.layers.Shapes,
+    *,
+    plane_cache: dict[tuple[int, ...], np.ndarray] | None = None,
+    **options: Any,
+) -> list[tuple[int, Profile]]:
+    """Profile an image along every line and path shape of a Shapes layer.
+
+    For an image with more dimensions than the viewer displays, each line is
+    sampled on the slice the viewer shows (the nearest plane); only that plane
+    is read.
+
+    Parameters
+    ----------
+    viewer : napari.Viewer
+        The viewer showing both layers.
+    image : napari.layers.Image
+        The image to sample; its ``scale`` gives the physical distances.
+    shapes : napari.layers.Shapes
+        The layer holding the lines. Shapes that are not lines or paths are skipped.
+    plane_cache : dict, optional
+        Planes already read, keyed by the indices of the sliced axes; filled as
+        planes are read. Pass the same dict between calls while the image data
+        is unchanged to avoid reading (or converting) a plane again.
+    **options
+        Keyword arguments of :func:`napari_derivatives.line_profile`
+        (``step``, ``order``, ``width``, ``smooth``, ``reduce``, ``mode``).
+
+    Returns
+    -------
+    list of (int, Profile)
+        The index of each profiled shape in ``shapes.data`` and its profile, whose
+        ``coords`` are in the image's full data coordinates. Lines of zero length
+        and lines on a slice outside the image are skipped.
+    """
+    displayed = _image_displayed_axes(viewer, image)
+    if len(displayed) < 2:
+        return []
+    sliced = [axis for axis in range(image.ndim) if axis not in displayed]
+    shape = image.level_shapes[0] if image.multiscale else image.data.shape[: image.ndim]
+    spacing = tuple(float(image.scale[axis]) for axis in displayed)
+    cache = {} if plane_cache is None else plane_cache
+    profiles = []
+    for index, shape_type in enumerate(shapes.shape_type):
+        if shape_type not in PATH_SHAPE_TYPES:
+            continue
+        path = path_in_image(viewer, image, shapes, index)
+        plane_path = path[:, displayed]
+        if not np.any(np.linalg.norm(np.diff(plane_path, axis=0), axis=1) > 0):
+            continue
+        key = tuple(int(np.round(path[0, axis])) for axis in sliced)
+        if any(not 0 <= k < shape[axis] for k, axis in zip(key, sliced, strict=True)):
+            continue
+        if key not in cache:
+            plane_index = [slice(None)] * image.ndim
+            for k, axis in zip(key, sliced, strict=True):
+                plane_index[axis] = k
+            cache[key] = layer_intensity(image, tuple(plane_index))
+        profile = line_profile(cache[key], plane_path, spacing=spacing, **options)
+        coords = np.empty((len(profile), image.ndim))
+        coords[:, displayed] = profile.coords
+        coords[:, sliced] = key
+        profiles.append((index, dataclasses.replace(profile, coords=coords)))
+    return profiles
+
+
+def _unit_name(unit: Any) -> str:
+    return format(unit, "~P") if unit is not None else ""
+
+
+def distance_axis_labels(viewer: napari.Viewer, image: napari.layers.Image) -> tuple[str, str]:
+    """Return the labels of a profile plot's distance and derivative axes.
+
+    The unit is the one napari knows for the image's displayed axes
+    (``image.units``, shown like ``"µm"``). Without a unit (napari's ``pixel``),
+    distances are in pixels only if the displayed axes have a scale of 1.
+
+    Parameters
+    ----------
+    viewer : napari.Viewer
+        The viewer, for which axes are displayed.
+    image : napari.layers.Image
+        The profiled image.
+
+    Returns
+    -------
+    tuple of str
+        For example ``("distance (µm)", "d intensity / d distance (per µm)")``,
+        ``("distance (pixels)", "d intensity / d distance (per pixel)")``, or
+        ``("distance", "d intensity / d distance")`` when the unit is unknown.
+    """
+    displayed = _image_displayed_axes(viewer, image) or list(range(image.ndim))
+    units = {_unit_name(image.units[axis]) for axis in displayed}
+    if len(units) == 1 and units.isdisjoint({"pixel", "px", "", "dimensionless"}):
+        (unit,) = units
+        return f"distance ({unit})", f"d intensity / d distance (per {unit})"
+    if units <= {"pixel", "px", "", "dimensionless"} and all(
+        float(image.scale[axis]) == 1.0 for axis in displayed
+    ):
+        return "distance (pixels)", "d intensity / d distance (per pixel)"
+    return "distance", "d intensity / d distance"
+
+
+def coordinate_labels(image: napari.layers.Image) -> list[str] | None:
+    """Return names for an image's coordinate columns, or None for the default ones.
+
+    napari's placeholder labels (``"-2"``, ``"-1"``) and labels that cannot be CSV
+    column names give None, so that :func:`napari_derivatives.profiles_to_csv`
+    uses ``z, y, x``.
+
+    Parameters
+    ----------
+    image : napari.layers.Image
+        The profiled image.
+
+    Returns
+    -------
+    list of str or None
+        One name per axis of the image's data, or None.
+    """
+    labels = [str(label) for label in image.axis_labels]
+    placeholders = [str(axis) for axis in range(-image.ndim, 0)]
+    reserved = {"line", "distance", "intensity", "derivative"}
+    if (
+        labels == placeholders
+        or len(set(labels)) != len(labels)
+        or any(not label or set(label) & set(',"\r\n') or label in reserved for label in labels)
+    ):
+        return None
+    return labels
+
+
+def shape_indexed_profiles_to_csv(
+    indexed_profiles: Sequence[tuple[int, Profile]],
+    path: str | os.PathLike,
+    *,
+    axis_labels: Sequence[str] | None = None,
+) -> None:
+    """Write profiles to CSV with the ``line`` column holding each shape's index.
+
+    :func:`napari_derivatives.profiles_to_csv` numbers lines by their position
+    in the list; in the panel a line is known by the index of its shape in the
+    Shapes layer, so the first column is renumbered.
+
+    Parameters
+    ----------
+    indexed_profiles : sequence of (int, Profile)
+        Shape index and profile, as returned by :func:`profile_shapes`.
+    path : str or os.PathLike
+        File to write (overwritten).
+    axis_labels : sequence of str, optional
+        Names of the coordinate columns, one per image axis.
+    """
+    profiles_to_csv([profile for _, profile in indexed_profiles], path, axis_labels=axis_labels)
+    shape_index = [index for index, _ in indexed_profiles]
+    with open(path, encoding="utf-8", newline="") as file:
+        header, *rows = file.read().splitlines()
+    renumbered = []
+    for row in rows:
+        position, rest = row.split(",", 1)
+        renumbered.append(f"{shape_index[int(position)]},{rest}")
+    with open(path, "w", encoding="utf-8", newline="") as file:
+        file.write("\n".join([header, *renumbered]) + "\n")
+
+
+def ignored_shapes_hint(shape_types: Sequence[str]) -> str:
+    """Say which shapes are not profiled because they are not lines or paths.
+
+    Parameters
+    ----------
+    shape_types : sequence of str
+        ``shapes.shape_type`` of a Shapes layer.
+
+    Returns
+    -------
+    str
+        For example ``"2 rectangles, 1 ellipse ignored: only lines and paths are
+        profiled"``, or ``""`` if every shape is a line or a path.
+    """
+    counts: dict[str, int] = {}
+    for shape_type in shape_types:
+        if shape_type not in PATH_SHAPE_TYPES:
+            counts[shape_type] = counts.get(shape_type, 0) + 1
+    if not counts:
+        return ""
+    parts = ", ".join(f"{n} {kind}{'s' if n > 1 else ''}" for kind, n in counts.items())
+    return f"{parts} ignored: only lines and paths are profiled"
+
+
+def edge_points_name(shapes_name: str) -> str:
+    """Return the name of the Points layer marking the edges found along a Shapes layer.
+
+    Parameters
+    ----------
+    shapes_name : str
+        Name of the Shapes layer holding the lines.
+
+    Returns
+    -------
+    str
+        ``"<shapes_name> edges"``.
+    """
+    return f"{shapes_name} edges"
+
+
+@contextlib.contextmanager
+def _keep_active_layer(viewer: napari.Viewer) -> Iterator[None]:
+    # Inserting a layer makes it the active one, and deselecting a Shapes layer
+    # ends the line being drawn on it: a derived layer must not steal the selection.
+    layers = viewer.layers
+    previous = getattr(layers, "_activate_on_insert", None)
+    if previous is not None:
+        layers._activate_on_insert = False
+    try:
+        yield
+    finally:
+        if previous is not None:
+            layers._activate_on_insert = previous
+
+
+def update_edge_points(
+    viewer: napari.Viewer,
+    image: napari.layers.Image,
+    edges: Sequence[tuple[int, Edge]],
+    colors: Sequence[Any],
+    *,
+    name: str,
+    layer: napari.layers.Points | None = None,
+) -> napari.layers.Points:
+    """Show edges as a Points layer over the image, creating or updating it in place.
+
+    Edge coordinates are the image's data coordinates; they are placed with
+    napari's transforms (``image.data_to_world`` then ``points.world_to_data``),
+    so the points sit on the image whatever its scale, translation or rotation.
+    A new layer has no transform of its own (its data are world coordinates) and
+    is added without becoming the active layer.
+
+    Parameters
+    ----------
+    viewer : napari.Viewer
+        The viewer to add the layer to.
+    image : napari.layers.Image
+        The image the edges were found in.
+    edges : sequence of (int, Edge)
+        The index of the shape each edge lies on, and the edge.
+    colors : sequence of color
+        One colour per edge, for the marker's border.
+    name : str
+        Name of a new layer (see :func:`edge_points_name`); an existing layer is renamed.
+    layer : napari.layers.Points, optional
+        The layer to update. A new one is made if None, not in the viewer, or of
+        another dimensionality than the image.
+
+    Returns
+    -------
+    napari.layers.Points
+        The layer, with features ``line`` (shape index) and ``derivative``.
+    """
+    from napari.layers import Points
+
+    world = [image.data_to_world(edge.coords) for _, edge in edges]
+    world = np.array(world, dtype=float).reshape(-1, image.ndim)
+    features = {
+        "line": np.array([index for index, _ in edges], dtype=int),
+        "derivative": np.array([edge.derivative for _, edge in edges], dtype=float),
+    }
+    border = np.array([np.asarray(c, dtype=float) for c in colors]).reshape(-1, 4)
+    if layer is None or layer not in viewer.layers or layer.ndim != image.ndim:
+        if layer is not None and layer in viewer.layers:
+            viewer.layers.remove(layer)
+        # A marker a few pixels of the image across, whatever its physical pixel size.
+        size = 6.0 * float(np.min(np.abs(image.scale[-2:])))
+        layer = Points(
+            world,
+            ndim=image.ndim,
+            name=name,
+            size=size,
+            symbol="disc",
+            face_color="transparent",
+            border_color=border if len(border) else "white",
+            border_width=0.25,
+            features=features,
+        )
+        with _keep_active_layer(viewer):
+            viewer.layers.append(layer)
+        return layer
+    data = np.array([layer.world_to_data(point) for point in world], dtype=float)
+    layer.data = data.reshape(-1, layer.ndim)
+    layer.features = features
+    if len(border):
+        layer.border_color = border
+    if layer.name != name:
+        layer.name = name
+    return layer
+
+
+__all__ = [
+    "OUTPUTS",
+    "add_gradient_layers",
+    "apply_gradient_outputs",
+    "compute_gradient_outputs",
+    "coordinate_labels",
+    "distance_axis_labels",
+    "edge_points_name",
+    "ignored_shapes_hint",
+    "layer_intensity",
+    "output_layer_name",
+    "path_in_image",
+    "profile_shapes",
+    "shape_indexed_profiles_to_csv",
+    "update_edge_points",
+]

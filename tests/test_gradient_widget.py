@@ -1,0 +1,88 @@
+"""The Gradient layers dock widget in a real viewer (Qt, under Xvfb when headless)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from napari_derivatives import _gradient_widget
+from napari_derivatives._gradient_widget import gradient_layers_widget
+
+
+def shown(control):
+    # `visible` reports on-screen visibility, and the test viewer is not shown.
+    return not control.native.isHidden()
+
+
+@pytest.fixture
+def viewer(make_napari_viewer):
+    return make_napari_viewer()
+
+
+@pytest.fixture
+def widget(viewer):
+    gui = gradient_layers_widget()
+    viewer.window.add_dock_widget(gui, name="Gradient layers")
+    return gui
+
+
+def test_calling_the_widget_adds_layers_in_physical_units(viewer, widget, ramp_2d):
+    viewer.add_image(ramp_2d, name="ramp", scale=(0.5, 0.5))
+    widget.method.value = "prewitt"
+    widget()
+    names = [layer.name for layer in viewer.layers]
+    assert names == ["ramp", "ramp gx", "ramp gy", "ramp magnitude"]
+    gx = viewer.layers["ramp gx"].data
+    np.testing.assert_allclose(gx[2:-2, 2:-2], 10.0, rtol=1e-5)  # 5 per px / 0.5
+    # Again, with other settings: the same layers are updated, not duplicated.
+    widget.method.value = "gaussian"
+    widget.sigma.value = 1.0
+    widget.direction.value = True
+    widget()
+    assert len(viewer.layers) == 5
+    direction = viewer.layers["ramp direction"].data
+    # sigma is 2 px here, so the kernel reaches 8 px: stay clear of the border.
+    np.testing.assert_allclose(direction[9:-9, 9:-9], np.arctan2(3.0, 5.0), rtol=1e-4)
+
+
+def test_sigma_is_shown_only_for_the_gaussian(viewer, widget, ramp_2d):
+    viewer.add_image(ramp_2d, name="ramp")
+    widget.method.value = "sobel"
+    assert not shown(widget.sigma)
+    widget.method.value = "gaussian"
+    assert shown(widget.sigma)
+
+
+def test_volume_option_offers_gz(viewer, widget):
+    z, _, x = np.mgrid[0:8, 0:9, 0:10].astype(np.float32)
+    viewer.add_image(4.0 * z + x, name="vol")
+    widget.image.value = viewer.layers["vol"]
+    assert widget.spatial_axes.enabled
+    assert not shown(widget.gz)
+    widget.spatial_axes.value = "3D volume"
+    assert shown(widget.gz)
+    widget.gz.value = True
+    widget()
+    gz = viewer.layers["vol gz"].data
+    np.testing.assert_allclose(gz[2:-2, 2:-2, 2:-2], 4.0, rtol=1e-5)
+
+
+def test_bad_settings_give_a_notification_not_a_traceback(viewer, widget, ramp_2d, monkeypatch):
+    viewer.add_image(ramp_2d, name="ramp")
+    messages = []
+    monkeypatch.setattr(_gradient_widget, "show_error", messages.append)
+    for name in ("gx", "gy", "magnitude"):
+        getattr(widget, name).value = False
+    assert widget() is None
+    assert "at least one output" in messages[-1]
+    assert len(viewer.layers) == 1
+
+
+def test_large_images_run_in_a_worker(viewer, widget, qtbot, monkeypatch):
+    monkeypatch.setattr(_gradient_widget, "THREAD_THRESHOLD", 100)
+    x = np.tile(np.arange(64, dtype=np.float32), (64, 1))
+    viewer.add_image(2.0 * x, name="big")
+    worker = widget()
+    assert worker is not None and not isinstance(worker, list)
+    qtbot.waitUntil(lambda: "big magnitude" in viewer.layers, timeout=5_000)
+    np.testing.assert_allclose(viewer.layers["big gx"].data[2:-2, 2:-2], 2.0, rtol=1e-5)

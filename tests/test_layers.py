@@ -1,0 +1,144 @@
+"""The napari glue for gradient layers, on a headless ViewerModel."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from napari.components import ViewerModel
+
+from napari_derivatives import add_gradient_layers
+
+
+@pytest.fixture
+def viewer():
+    return ViewerModel()
+
+
+def interior(a, margin=2):
+    return a[(Ellipsis, *[slice(margin, -margin)] * 2)]
+
+
+def test_values_are_per_physical_unit_of_the_layer_scale(viewer, ramp_2d):
+    image = viewer.add_image(ramp_2d, name="ramp", scale=(0.5, 2.0))
+    gx, gy, magnitude = add_gradient_layers(viewer, image, method="sobel")
+    # d/dy = 3 per pixel over 0.5 units; d/dx = 5 per pixel over 2 units.
+    np.testing.assert_allclose(interior(gy.data), 6.0, rtol=1e-5)
+    np.testing.assert_allclose(interior(gx.data), 2.5, rtol=1e-5)
+    np.testing.assert_allclose(interior(magnitude.data), np.hypot(6.0, 2.5), rtol=1e-5)
+    assert [layer.name for layer in (gx, gy, magnitude)] == [
+        "ramp gx",
+        "ramp gy",
+        "ramp magnitude",
+    ]
+    assert gx.data.dtype == np.float32
+
+
+def test_outputs_keep_the_source_transforms(viewer, ramp_2d):
+    image = viewer.add_image(
+        ramp_2d,
+        name="ramp",
+        scale=(0.5, 2.0),
+        translate=(10.0, -4.0),
+        rotate=30.0,
+        shear=[0.2],
+        units=("um", "um"),
+    )
+    (gx,) = add_gradient_layers(viewer, "ramp", outputs=("gx",))
+    np.testing.assert_allclose(gx.scale, image.scale)
+    np.testing.assert_allclose(gx.translate, image.translate)
+    np.testing.assert_allclose(gx.rotate, image.rotate)
+    np.testing.assert_allclose(gx.shear, image.shear)
+    np.testing.assert_allclose(gx.affine.affine_matrix, image.affine.affine_matrix)
+    assert gx.units == image.units
+    # The same pixel lands at the same world position.
+    np.testing.assert_allclose(gx.data_to_world((3, 4)), image.data_to_world((3, 4)))
+
+
+def test_colormaps_and_contrast_limits(viewer, ramp_2d):
+    image = viewer.add_image(-ramp_2d, name="ramp")
+    gx, magnitude, direction = add_gradient_layers(
+        viewer, image, outputs=("gx", "magnitude", "direction")
+    )
+    # Components: diverging and symmetric around zero; here every gx is -5.
+    low, high = gx.contrast_limits
+    assert low == pytest.approx(-5.0, rel=1e-5)
+    assert high == pytest.approx(5.0, rel=1e-5)
+    assert gx.colormap.name == "RdBu_r"
+    assert magnitude.contrast_limits[0] == 0.0
+    assert magnitude.contrast_limits[1] == pytest.approx(np.hypot(3, 5), rel=1e-5)
+    np.testing.assert_allclose(direction.contrast_limits, (-np.pi, np.pi))
+    # Intensity falls to the right and downwards: the direction points up-left.
+    np.testing.assert_allclose(interior(direction.data), np.arctan2(-3.0, -5.0), rtol=1e-5)
+
+
+def test_running_again_updates_the_layers_in_place(viewer, ramp_2d):
+    image = viewer.add_image(ramp_2d, name="ramp")
+    first = add_gradient_layers(viewer, image)
+    count = len(viewer.layers)
+    image.scale = (2.0, 2.0)
+    second = add_gradient_layers(viewer, image, method="scharr")
+    assert len(viewer.layers) == count
+    assert all(a is b for a, b in zip(first, second, strict=True))
+    np.testing.assert_allclose(interior(second[0].data), 2.5, rtol=1e-5)
+    np.testing.assert_allclose(second[0].scale, (2.0, 2.0))
+    assert second[0].metadata["napari_derivatives"]["method"] == "scharr"
+
+
+def test_stack_default_differentiates_each_plane(viewer, ramp_stack):
+    image = viewer.add_image(ramp_stack, name="stack", scale=(4.0, 1.0, 1.0))
+    gx, gy = add_gradient_layers(viewer, image, outputs=("gx", "gy"))
+    for plane, slope in enumerate((1.0, 2.0, 3.0)):
+        np.testing.assert_allclose(interior(gx.data[plane]), slope, rtol=1e-5)
+        np.testing.assert_allclose(interior(gy.data[plane]), 0.5, rtol=1e-5)
+
+
+def test_volume_gradient_has_gz(viewer):
+    z, y, x = np.mgrid[0:12, 0:14, 0:16].astype(np.float32)
+    image = viewer.add_image(2.0 * z + 1.0 * y - 1.0 * x, name="vol", scale=(2.0, 1.0, 1.0))
+    gz, gy, gx = add_gradient_layers(viewer, image, outputs=("gz", "gy", "gx"), axes=(-3, -2, -1))
+    np.testing.assert_allclose(gz.data[2:-2, 2:-2, 2:-2], 1.0, rtol=1e-5)
+    np.testing.assert_allclose(gy.data[2:-2, 2:-2, 2:-2], 1.0, rtol=1e-5)
+    np.testing.assert_allclose(gx.data[2:-2, 2:-2, 2:-2], -1.0, rtol=1e-5)
+    assert gz.name == "vol gz"
+
+
+def test_rgb_is_differentiated_as_luminance(viewer):
+    x = np.tile(np.arange(32, dtype=np.float32), (24, 1))
+    rgb = np.zeros((24, 32, 3), dtype=np.float32)
+    rgb[..., 1] = 10.0 * x  # green only: luminance = 0.7154 * 10 * x
+    image = viewer.add_image(rgb, name="rgb", rgb=True)
+    (gx,) = add_gradient_layers(viewer, image, outputs=("gx",))
+    assert gx.data.shape == (24, 32)
+    np.testing.assert_allclose(interior(gx.data), 7.154, rtol=1e-4)
+
+
+def test_integer_steps_do_not_wrap(viewer):
+    data = np.full((10, 10), 200, dtype=np.uint8)
+    data[:, 5:] = 10
+    image = viewer.add_image(data, name="step")
+    (gx,) = add_gradient_layers(viewer, image, outputs=("gx",))
+    np.testing.assert_allclose(gx.data[:, 4], -95.0)
+    np.testing.assert_allclose(gx.data[:, 5], -95.0)
+
+
+def test_source_data_is_not_modified(viewer, ramp_2d):
+    original = ramp_2d.copy()
+    image = viewer.add_image(ramp_2d, name="ramp")
+    add_gradient_layers(viewer, image, method="gaussian", sigma=2.0)
+    np.testing.assert_array_equal(image.data, original)
+
+
+def test_bad_input_names_the_parameter(viewer, ramp_2d):
+    viewer.add_image(ramp_2d, name="ramp")
+    viewer.add_points([[1, 1]], name="points")
+    with pytest.raises(ValueError, match="method"):
+        add_gradient_layers(viewer, "ramp", method="laplace")
+    with pytest.raises(ValueError, match="layer"):
+        add_gradient_layers(viewer, "nope")
+    with pytest.raises(ValueError, match="layer"):
+        add_gradient_layers(viewer, "points")
+    with pytest.raises(ValueError, match="outputs"):
+        add_gradient_layers(viewer, "ramp", outputs=("gz",))
+    with pytest.raises(ValueError, match="sigma"):
+        add_gradient_layers(viewer, "ramp", method="gaussian", sigma=0.0)
+    assert len(viewer.layers) == 2
