@@ -23,7 +23,7 @@ test: $(STAMP) system-deps
 	bash tools/with-display.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 demo: $(STAMP) system-deps
-	bash tools/with-display.sh $(BIN)/python tools/demo.py
+	bash tools/with-display.sh $(BIN)/python -m napari_derivatives._demo
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_gradients.py

@@ -10,6 +10,7 @@ from napari_derivatives import (
     gradient,
     gradient_direction,
     gradient_magnitude,
+    gradient_outputs,
     rgb_to_luminance,
 )
 from napari_derivatives._gradients import (
@@ -516,3 +517,44 @@ def test_luminance_ignores_alpha_and_matches_skimage():
 def test_luminance_bad_images(image, error):
     with pytest.raises(error, match="image"):
         rgb_to_luminance(image)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_gradient_outputs_equal_the_single_functions(method):
+    rng = np.random.default_rng(3)
+    image = rng.random((3, 20, 24)).astype(np.float32) * 100
+    options = {"method": method, "spacing": (1.0, 0.5, 2.0), "axes": (1, 2), "sigma": 1.5}
+    result = gradient_outputs(image, ("direction", "gx", "magnitude", "gy"), **options)
+    assert list(result) == ["direction", "gx", "magnitude", "gy"]
+    d_row, d_col = gradient(image, **options)
+    assert_array_equal(result["gy"], d_row)
+    assert_array_equal(result["gx"], d_col)
+    assert_allclose(result["magnitude"], gradient_magnitude(image, **options), rtol=1e-6)
+    assert_array_equal(result["direction"], gradient_direction(image, **options))
+
+
+def test_gradient_outputs_names_count_from_the_last_axis():
+    z, y, x = np.mgrid[0:6, 0:7, 0:8].astype(np.float32)
+    result = gradient_outputs(4.0 * z + 2.0 * y + 1.0 * x, ("gz", "gy", "gx"))
+    assert_allclose(result["gz"], 4.0)
+    assert_allclose(result["gy"], 2.0)
+    assert_allclose(result["gx"], 1.0)
+    # Only what is asked for, smoothing still across every differentiated axis.
+    (only,) = gradient_outputs(x, ("gx",), method="sobel").values()
+    assert_allclose(only[:, :, 1:-1], 1.0, rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("outputs", "axes"),
+    [
+        ((), None),
+        (("gx", "gx"), None),
+        (("laplacian",), None),
+        (("gz",), None),  # a 2D image has no third-to-last axis
+        (("gy",), (1,)),  # rows not differentiated
+        (("direction",), (1,)),
+    ],
+)
+def test_gradient_outputs_bad_outputs(outputs, axes):
+    with pytest.raises(ValueError, match="outputs"):
+        gradient_outputs(np.zeros((5, 6)), outputs, axes=axes)

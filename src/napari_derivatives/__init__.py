@@ -5,7 +5,7 @@ is imported lazily, so ``import napari_derivatives`` never loads napari or Qt.
 
 Pure functions
 --------------
-gradient, gradient_magnitude, gradient_direction
+gradient, gradient_magnitude, gradient_direction, gradient_outputs
     Partial derivatives, their magnitude and the direction of steepest ascent,
     in intensity per physical unit.
 line_profile
@@ -23,9 +23,11 @@ from typing import TYPE_CHECKING, Any
 
 from ._gradients import (
     METHODS,
+    OUTPUTS,
     gradient,
     gradient_direction,
     gradient_magnitude,
+    gradient_outputs,
     rgb_to_luminance,
 )
 from ._profiles import Edge, Profile, line_profile, profiles_to_csv
@@ -42,6 +44,7 @@ _LAZY = {
 
 __all__ = [
     "METHODS",
+    "OUTPUTS",
     "Edge",
     "Profile",
     "__version__",
@@ -49,6 +52,7 @@ __all__ = [
     "gradient",
     "gradient_direction",
     "gradient_magnitude",
+    "gradient_outputs",
     "line_profile",
     "profile_shapes",
     "profiles_to_csv",

@@ -1,4 +1,4 @@
-"""Open napari with the plugin at work: `make demo`.
+"""Open napari with the plugin at work: ``make demo`` (``python -m napari_derivatives._demo``).
 
 The sample image gets gradient layers, a line is drawn across the bright square's
 edge and the line-derivative panel is docked. On a virtual display (no screen), a
@@ -18,7 +18,18 @@ from napari_derivatives._sample_data import make_synthetic_sample
 
 
 def build_demo_viewer(show: bool = True) -> tuple[napari.Viewer, object]:
-    """Return a viewer with the sample image, its gradient layers, a line and the panel."""
+    """Return a viewer with the sample image, its gradient layers, a line and the panel.
+
+    Parameters
+    ----------
+    show : bool
+        Whether to show the viewer's window.
+
+    Returns
+    -------
+    tuple
+        The viewer and the docked line-derivative widget.
+    """
     from napari_derivatives._profile_widget import LineDerivativeWidget
 
     viewer = napari.Viewer(title="napari-derivatives demo", show=show)

@@ -1,0 +1,191 @@
+"""Make the pictures of the documentation: ``make docs-images``.
+
+Every picture in ``docs/images/`` comes from this script, so that they follow the
+code. Viewer screenshots need a display; ``make docs-images`` provides Xvfb when
+there is none.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+from scipy import ndimage
+
+import napari_derivatives as nd
+
+IMAGES = Path(__file__).resolve().parent / "images"
+
+
+def _settle(viewer) -> None:
+    from qtpy.QtWidgets import QApplication
+
+    for _ in range(20):
+        QApplication.processEvents()
+
+
+def gradient_layers_screenshot() -> Path:
+    """Sample image, its Sobel gradient layers in grid mode, and the widget."""
+    import napari
+
+    from napari_derivatives._gradient_widget import gradient_layers_widget
+    from napari_derivatives._sample_data import make_synthetic_sample
+
+    viewer = napari.Viewer(show=True)
+    ((data, kwargs, _),) = make_synthetic_sample()
+    viewer.add_image(data, **kwargs)
+    widget = gradient_layers_widget()
+    viewer.window.add_dock_widget(widget, name="Gradient layers", area="right")
+    widget.method.value = "sobel"
+    widget.direction.value = True
+    widget()
+    viewer.canvas.grid.enabled = True
+    viewer.window.resize(1500, 900)
+    _settle(viewer)
+    viewer.reset_view()
+    _settle(viewer)
+    path = IMAGES / "gradient_layers.png"
+    viewer.screenshot(str(path), canvas_only=False)
+    viewer.close()
+    return path
+
+
+def line_derivative_screenshot() -> Path:
+    """The demo: a line across the bright square's edge and the docked panel."""
+    from napari_derivatives._demo import build_demo_viewer
+
+    viewer, _ = build_demo_viewer(show=True)
+    viewer.window.resize(1500, 900)
+    _settle(viewer)
+    path = IMAGES / "line_derivative_panel.png"
+    viewer.screenshot(str(path), canvas_only=False)
+    viewer.close()
+    return path
+
+
+def direction_convention() -> Path:
+    """The direction of a blurred disk with arrows for 0, +pi/2, pi and -pi/2."""
+    y, x = np.mgrid[0:201, 0:201]
+    disk = ((y - 100) ** 2 + (x - 100) ** 2 <= 60**2).astype(float)
+    image = ndimage.gaussian_filter(disk, 8) * 100.0
+    # The gradient of a bright disk points inwards; use its negative (a dark
+    # hole) so that each arrow points away from the centre, like the angle.
+    direction = nd.gradient_direction(-image, method="sobel")
+    magnitude = nd.gradient_magnitude(image, method="sobel")
+    shown = np.ma.masked_where(magnitude < 0.05 * magnitude.max(), direction)
+
+    fig, ax = plt.subplots(figsize=(6.2, 5.2), layout="constrained")
+    ax.imshow(image, cmap="gray", alpha=0.35)
+    mesh = ax.imshow(shown, cmap="twilight_shifted", vmin=-np.pi, vmax=np.pi)
+    for angle, label in [
+        (0.0, "0\n(+x, right)"),
+        (np.pi / 2, "+π/2\n(+y, down)"),
+        (np.pi, "π\n(−x, left)"),
+        (-np.pi / 2, "−π/2\n(−y, up)"),
+    ]:
+        dy, dx = np.sin(angle), np.cos(angle)
+        start = np.array([100 + 62 * dy, 100 + 62 * dx])
+        ax.annotate(
+            "",
+            xy=(start[1] + 24 * dx, start[0] + 24 * dy),
+            xytext=(start[1], start[0]),
+            arrowprops={"arrowstyle": "-|>", "color": "black", "lw": 1.5},
+        )
+        ax.text(
+            100 + 92 * dx, 100 + 92 * dy, label, ha="center", va="center", fontsize=9
+        )
+    ax.set_xlim(-5, 205)
+    ax.set_ylim(205, -5)
+    ax.set_xlabel("x (column) →")
+    ax.set_ylabel("← y (row)")
+    ax.set_title("gradient_direction = atan2(d/dy, d/dx); y points down")
+    fig.colorbar(mesh, ax=ax, label="direction (radians)", ticks=[-np.pi, 0, np.pi])
+    path = IMAGES / "direction_convention.png"
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def operator_gains() -> Path:
+    """Each operator on a ramp of slope 1: ours all give 1, the raw kernels do not."""
+    from skimage import filters
+
+    ramp = np.tile(np.arange(64, dtype=np.float32), (64, 1))
+    inner = (slice(8, -8), slice(8, -8))
+    ours = {m: float(np.median(nd.gradient(ramp, method=m)[1][inner])) for m in nd.METHODS}
+    raw = {
+        "scipy.ndimage.sobel": float(np.median(ndimage.sobel(ramp, axis=1)[inner])),
+        "scipy.ndimage.prewitt": float(np.median(ndimage.prewitt(ramp, axis=1)[inner])),
+        "skimage sobel_v": float(np.median(filters.sobel_v(ramp)[inner])),
+        "skimage scharr_v": float(np.median(filters.scharr_v(ramp)[inner])),
+        "skimage farid_v": float(np.median(filters.farid_v(ramp)[inner])),
+        "skimage sobel (magnitude)": float(np.median(filters.sobel(ramp)[inner])),
+    }
+    fig, ax = plt.subplots(figsize=(7.5, 4.2), layout="constrained")
+    names = [f"napari_derivatives\n{m}" for m in ours] + list(raw)
+    values = list(ours.values()) + list(raw.values())
+    colors = ["tab:blue"] * len(ours) + ["tab:gray"] * len(raw)
+    bars = ax.barh(names, values, color=colors)
+    ax.bar_label(bars, fmt="%.3g", padding=3, fontsize=8)
+    ax.axvline(1.0, color="black", lw=0.8, ls="--")
+    ax.invert_yaxis()
+    ax.tick_params(axis="y", labelsize=8)
+    ax.set_xlabel("d/dx reported on a ramp I = x (true slope: 1 per pixel)")
+    ax.set_title("Operator gains: ours are removed")
+    path = IMAGES / "operator_gains.png"
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def tutorial_profile() -> Path:
+    """What the tutorial's script computes: intensity and derivative along a line."""
+    from napari_derivatives._sample_data import SYNTHETIC_PIXEL_SIZE, synthetic_edges
+
+    image = synthetic_edges()
+    pixel = SYNTHETIC_PIXEL_SIZE
+    path = np.array([[80.0, 10.0], [80.0, 90.0]])
+    nearest = nd.line_profile(image, path, spacing=pixel, step=0.25, order=0)
+    linear = nd.line_profile(image, path, spacing=pixel, step=0.25, order=1)
+    smooth = nd.line_profile(image, path, spacing=pixel, step=0.25, order=1, smooth=1.5)
+    fig, (top, bottom) = plt.subplots(2, 1, sharex=True, figsize=(7, 5), layout="constrained")
+    top.plot(nearest.distance, nearest.values, label="nearest (order=0)", lw=1)
+    top.plot(linear.distance, linear.values, label="linear (order=1)", lw=1)
+    top.set_ylabel("intensity (counts)")
+    top.legend(fontsize=8)
+    bottom.plot(nearest.distance, nearest.derivative, label="nearest: staircase", lw=1)
+    bottom.plot(linear.distance, linear.derivative, label="linear", lw=1)
+    bottom.plot(smooth.distance, smooth.derivative, label="linear, smooth=1.5 px", lw=1.5)
+    for edge in smooth.find_edges(count=1):
+        bottom.axvline(edge.distance, color="black", ls=":", lw=1)
+    bottom.set_ylabel("d intensity / d distance\n(counts per µm)")
+    bottom.set_xlabel("distance along the line (µm)")
+    bottom.legend(fontsize=8)
+    out = IMAGES / "tutorial_profile.png"
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out
+
+
+def main(argv: list[str]) -> None:
+    """Write every picture, or only those named on the command line."""
+    makers = {
+        "direction": direction_convention,
+        "gains": operator_gains,
+        "tutorial": tutorial_profile,
+        "gradient": gradient_layers_screenshot,
+        "panel": line_derivative_screenshot,
+    }
+    IMAGES.mkdir(exist_ok=True)
+    for name in argv or list(makers):
+        print(makers[name]())
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
