@@ -150,7 +150,8 @@ def tutorial_profile() -> Path:
 
     image = synthetic_edges()
     pixel = SYNTHETIC_PIXEL_SIZE
-    path = np.array([[80.0, 10.0], [80.0, 90.0]])
+    # Obliquely across the blurred disk's edge, where intensity changes gradually.
+    path = np.array([[150.0, 80.0], [175.0, 150.0]])
     nearest = nd.line_profile(image, path, spacing=pixel, step=0.25, order=0)
     linear = nd.line_profile(image, path, spacing=pixel, step=0.25, order=1)
     smooth = nd.line_profile(image, path, spacing=pixel, step=0.25, order=1, smooth=1.5)
@@ -159,7 +160,7 @@ def tutorial_profile() -> Path:
     top.plot(linear.distance, linear.values, label="linear (order=1)", lw=1)
     top.set_ylabel("intensity (counts)")
     top.legend(fontsize=8)
-    bottom.plot(nearest.distance, nearest.derivative, label="nearest: staircase", lw=1)
+    bottom.plot(nearest.distance, nearest.derivative, label="nearest: 0 or a spike", lw=0.8)
     bottom.plot(linear.distance, linear.derivative, label="linear", lw=1)
     bottom.plot(smooth.distance, smooth.derivative, label="linear, smooth=1.5 px", lw=1.5)
     for edge in smooth.find_edges(count=1):
