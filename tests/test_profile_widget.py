@@ -452,6 +452,7 @@ def test_edges_are_marked_on_plot_and_canvas(viewer, dock, qtbot):
 
     points = widget.edges_layer
     assert points.name == "cut edges"
+    assert points.units == image.units
     assert viewer.layers.selection.active is shapes  # the markers did not steal it
     # In world coordinates: row 10 -> 100 + 20, column 20.3 -> 40.6.
     np.testing.assert_allclose(points.data, [[120.0, 40.6]], atol=0.06)

@@ -672,6 +672,8 @@ def update_edge_points(
             border_color=border if len(border) else "white",
             border_width=0.25,
             features=features,
+            # Its data are the image's world coordinates, so it shares the image's units.
+            units=image.units,
         )
         with _keep_active_layer(viewer):
             viewer.layers.append(layer)
@@ -681,6 +683,8 @@ def update_edge_points(
     layer.features = features
     if len(border):
         layer.border_color = border
+    if tuple(layer.units) != tuple(image.units):
+        layer.units = image.units
     if layer.name != name:
         layer.name = name
     return layer
