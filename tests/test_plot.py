@@ -129,6 +129,9 @@ def test_edges_are_marked_on_both_axes(plot):
     guides = [line for line in plot.intensity_axes.lines if line.get_linestyle() == "--"]
     np.testing.assert_allclose(guides[0].get_xdata()[:2], [4.5, 4.5])
     plot.canvas.draw()
+    # A refined edge above every sample stays in view.
+    plot.set_edges([[Edge(4.5, np.zeros(2), 50.0)], []], ["red", "blue"])
+    assert plot.derivative_axes.get_ylim()[1] >= 50.0
     plot.set_edges([], [])
     assert all(line.get_marker() != "o" for line in plot.derivative_axes.lines)
 

@@ -221,6 +221,7 @@ class ProfilePlot(QWidget):
             for guides in self._edge_guides.values():
                 guides[index].set_data(guide_x, guide_y)
                 guides[index].set_color(color)
+        self._rescale(force=False)
         self.canvas.draw_idle()
 
     def set_hint(self, text: str) -> None:
@@ -371,7 +372,8 @@ class ProfilePlot(QWidget):
         changed |= self._fit(self.intensity_axes, "x", x_range, force)
         for axes, curves in (
             (self.intensity_axes, self._intensity_lines),
-            (self.derivative_axes, self._derivative_lines),
+            # A refined edge can peak above the samples: keep its marker in view.
+            (self.derivative_axes, self._derivative_lines + self._edge_markers),
         ):
             changed |= self._fit(
                 axes, "y", _finite_range([line.get_ydata() for line in curves]), force
