@@ -22,11 +22,13 @@ from __future__ import annotations
 import math
 import numbers
 import operator
-from collections.abc import Iterator, Sequence
+import os
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from queue import Empty, SimpleQueue
 from typing import Any
 
 import numpy as np
-from scipy import ndimage as ndi
 
 __all__ = [
     "METHODS",
@@ -131,8 +133,8 @@ def _gaussian_kernels(sigma_px: float) -> tuple[np.ndarray, np.ndarray]:
     return _unit_first_moment(offsets * relative), _unit_sum(smooth)
 
 
-def _as_float_image(image: Any) -> np.ndarray:
-    """Return ``image`` as a float32 array, copying only when the dtype differs."""
+def _as_real_array(image: Any) -> np.ndarray:
+    """Return ``image`` as a real numeric array of any dtype, without converting it."""
     array = np.asarray(image)
     kind = array.dtype.kind
     if kind == "c":
@@ -144,7 +146,7 @@ def _as_float_image(image: Any) -> np.ndarray:
         raise TypeError(f"`image` must be a numeric array, got dtype {array.dtype}")
     if array.ndim == 0:
         raise ValueError("`image` must have at least one axis, got a 0-d array")
-    return np.asarray(array, dtype=np.float32)
+    return array
 
 
 def _normalise_axes(axes: int | Sequence[int] | None, shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -214,101 +216,400 @@ def _check_options(method: str, sigma: float, mode: str) -> None:
         raise ValueError(f"`mode` must be one of {BOUNDARY_MODES}, got {mode!r}")
 
 
-def _central_difference(source: np.ndarray, axis: int, step: float, out: np.ndarray) -> None:
-    """Write the derivative along ``axis`` as :func:`numpy.gradient` does (edge_order=1)."""
-    source = np.moveaxis(source, axis, 0)
-    target = np.moveaxis(out, axis, 0)
-    np.subtract(source[2:], source[:-2], out=target[1:-1])
-    target[1:-1] *= np.float32(0.5 / step)
-    # Slices, not indices, so that a 1-D image still gives arrays to write into.
-    np.subtract(source[1:2], source[:1], out=target[:1])
-    np.subtract(source[-1:], source[-2:-1], out=target[-1:])
-    target[:1] *= np.float32(1.0 / step)
-    target[-1:] *= np.float32(1.0 / step)
+# --- the engine ------------------------------------------------------------------------
+#
+# Every operator is a chain of 1-D correlations, one per differentiated axis. Run over
+# the whole image, each pass reads and writes 64 MB for a 4096 x 4096 image, and a float32
+# copy of the input plus a scratch image come on top of the outputs. Instead the engine
+# cuts the first axis into blocks small enough for the per-core cache: it converts each
+# block to float32 with its borders already extended by `mode` (so the passes read only
+# real samples and need no border logic), applies the passes as shifted-slice arithmetic,
+# and writes the last pass straight into the outputs. Peak extra memory is the outputs
+# plus a few blocks per worker. numpy releases the GIL inside its loops, so blocks run on
+# a thread per core. Timings and memory: docs/performance.md (benchmarks/bench_gradients.py).
+
+# Bytes of float32 in one padded block. A worker holds five buffers of about this size;
+# on the 2-core EPYC machines we measure on (1 MiB L2 per core, 32 MiB L3), 512 KiB to
+# 1 MiB blocks were fastest for Sobel, central and Gaussian alike: smaller blocks pay
+# Python overhead per numpy call (and GIL hand-overs between threads), larger ones spill.
+_BLOCK_BYTES = 1 << 19
+
+# Below this many pixels, starting threads costs more than it saves (~0.2 ms).
+_PARALLEL_MIN_PIXELS = 1 << 18
+
+# Modes that extend an axis with zeros instead of with samples of the image.
+_ZERO_MODES = ("constant", "grid-constant")
 
 
-# Up to this many taps, a pass along an axis other than the last is faster as an N-d
-# correlation with a (..., k, ..., 1) kernel: correlate1d gathers each strided line into
-# a buffer. On a 4096 x 4096 float32 image, along axis 0: 3 taps 0.25 s -> 0.075 s,
-# 11 taps 0.29 s -> 0.17 s, 13 taps about even, longer kernels worse. Results are equal.
-_STRIDED_PASS_MAX_TAPS = 11
+def _source_positions(positions: np.ndarray, size: int, mode: str) -> np.ndarray:
+    """Map positions along an axis of ``size`` samples onto it, as ``mode`` extends it.
+
+    Parameters
+    ----------
+    positions : ndarray of int
+        Positions, any distance before or past the ends.
+    size : int
+        Number of samples along the axis, >= 1.
+    mode : str
+        One of `BOUNDARY_MODES`.
+
+    Returns
+    -------
+    ndarray of int
+        Indices in ``[0, size)``, or -1 where ``mode`` pads with zeros. Equal to the line
+        extension of :mod:`scipy.ndimage` at any distance (checked in the tests).
+    """
+    if mode in _ZERO_MODES:
+        return np.where((positions >= 0) & (positions < size), positions, -1)
+    if mode == "nearest":
+        return np.clip(positions, 0, size - 1)
+    if mode in ("wrap", "grid-wrap"):
+        return positions % size
+    if mode in ("reflect", "grid-mirror"):
+        # Period 2 * size: the edge sample is repeated (d c b a | a b c d | d c b a).
+        folded = positions % (2 * size)
+        return np.where(folded < size, folded, 2 * size - 1 - folded)
+    # 'mirror', period 2 * size - 2: the edge sample is not repeated (d c b | a b c d | c b a).
+    if size == 1:
+        return np.zeros_like(positions)
+    folded = positions % (2 * size - 2)
+    return np.where(folded < size, folded, 2 * size - 2 - folded)
+
+
+def _axis_slice(ndim: int, axis: int, start: int, stop: int) -> tuple[slice, ...]:
+    index = [slice(None)] * ndim
+    index[axis] = slice(start, stop)
+    return tuple(index)
+
+
+def _extend(source: np.ndarray, axis: int, positions: np.ndarray, mode: str, out: np.ndarray):
+    """Write the samples of ``source`` at ``positions`` along ``axis``, extended by ``mode``."""
+    indices = _source_positions(positions, source.shape[axis], mode)
+    if mode in _ZERO_MODES:
+        # Positions here all lie outside the axis: the whole region is zero.
+        out.fill(0.0)
+    else:
+        np.copyto(out, np.take(source, indices, axis=axis), casting="unsafe")
+
+
+def _correlate_valid(
+    source: np.ndarray, weights: np.ndarray, axis: int, out: np.ndarray, scratch: np.ndarray
+) -> None:
+    """Correlate along ``axis`` where the kernel fits; ``out`` is ``2 * radius`` shorter.
+
+    Symmetric and antisymmetric kernels (all those of the operators) pair their taps as
+    :func:`scipy.ndimage.correlate1d` does, in float32 arithmetic: the results are within
+    a few float32 ulps of correlate1d's float64 sums, and exact for integer images whose
+    sums fit in 24 bits (Sobel, Scharr on uint16). Other kernels are summed in float64 in
+    correlate1d's order, and equal it bit for bit. ``scratch`` has the shape of ``out``.
+    """
+    radius = weights.size // 2
+    length = out.shape[axis]
+
+    def tap(offset: int) -> np.ndarray:
+        return source[_axis_slice(source.ndim, axis, radius + offset, radius + offset + length)]
+
+    pairs = [(j, weights[radius + j]) for j in range(radius, 0, -1)]
+    if np.array_equal(weights, weights[::-1]):
+        np.multiply(tap(0), np.float32(weights[radius]), out=out)
+        for j, weight in pairs:
+            if weight != 0:
+                np.add(tap(-j), tap(j), out=scratch)
+                scratch *= np.float32(weight)
+                out += scratch
+    elif np.array_equal(weights, -weights[::-1]):
+        # The centre weight is zero; the outermost nonzero pair starts the sum in `out`.
+        first = True
+        for j, weight in pairs:
+            if weight == 0:
+                continue
+            target = out if first else scratch
+            np.subtract(tap(j), tap(-j), out=target)
+            target *= np.float32(weight)
+            if not first:
+                out += scratch
+            first = False
+        if first:
+            out.fill(0.0)
+    else:
+        total = tap(radius) * weights[-1]
+        for offset, weight in enumerate(weights[:-1], start=-radius):
+            total += tap(offset) * weight
+        np.copyto(out, total, casting="same_kind")
 
 
 def _correlate_along(
     source: np.ndarray, weights: np.ndarray, axis: int, mode: str, out: np.ndarray
 ) -> None:
-    """Correlate ``source`` with 1-D ``weights`` along ``axis`` into ``out``."""
-    if axis == source.ndim - 1 or weights.size > _STRIDED_PASS_MAX_TAPS:
-        ndi.correlate1d(source, weights, axis=axis, output=out, mode=mode)
-    else:
-        shape = [1] * source.ndim
-        shape[axis] = weights.size
-        ndi.correlate(source, weights.reshape(shape), output=out, mode=mode)
+    """Correlate a whole array with 1-D ``weights`` along ``axis`` into ``out``.
 
-
-def _separable_filter(
-    source: np.ndarray,
-    passes: list[tuple[int, np.ndarray]],
-    mode: str,
-    out: np.ndarray,
-    scratch: np.ndarray | None,
-) -> np.ndarray | None:
-    """Apply 1-D correlations in turn, ending in ``out``; never filter in place.
-
-    Returns the scratch buffer (allocated on first need) so callers can reuse it.
+    The engine's pass on its own: the axis is extended by ``mode`` once, then
+    :func:`_correlate_valid` reads only the extended copy.
     """
-    current = source
-    for index, (axis, weights) in enumerate(passes):
-        if (len(passes) - 1 - index) % 2 == 0:
-            target = out
-        else:
-            if scratch is None:
-                scratch = np.empty_like(out)
-            target = scratch
-        _correlate_along(current, weights, axis, mode, target)
-        current = target
-    return scratch
+    radius = weights.size // 2
+    size = source.shape[axis]
+    positions = np.arange(-radius, size + radius)
+    padded = np.take(source, _source_positions(positions, size, mode), axis=axis)
+    padded = padded.astype(np.float32, copy=False)
+    if mode in _ZERO_MODES:
+        padded[_axis_slice(source.ndim, axis, 0, radius)] = 0.0
+        padded[_axis_slice(source.ndim, axis, radius + size, None)] = 0.0
+    _correlate_valid(padded, weights, axis, out, np.empty_like(out))
 
 
-def _iter_components(
-    source: np.ndarray,
-    wanted: tuple[int, ...],
+def _passes(
+    axis: int,
+    axes: tuple[int, ...],
+    spacing: tuple[float, ...],
+    method: str,
+    sigma: float,
+) -> list[tuple[int, np.ndarray]]:
+    """Return the ``(axis, weights)`` passes of the derivative along ``axis``, by axis.
+
+    The first axis comes first: it is the one cut into blocks, and its pass consumes
+    the blocks' halo rows before any other pass has to process them.
+    """
+    if method == "central":
+        return [(axis, DIFFERENCE_WEIGHTS / spacing[axis])]
+    if method == "gaussian":
+        kernels = {other: _gaussian_kernels(sigma / spacing[other]) for other in axes}
+    else:
+        kernels = dict.fromkeys(axes, _SEPARABLE_KERNELS[method])
+    # Folding 1/spacing into the derivative weights saves a pass over the image.
+    return [
+        (other, kernels[other][0] / spacing[other] if other == axis else kernels[other][1])
+        for other in sorted(axes)
+    ]
+
+
+def _buffer(flat: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Return a C-contiguous view of ``shape`` at the start of the 1-D buffer ``flat``."""
+    return flat[: math.prod(shape)].reshape(shape)
+
+
+def _worker_count(n_blocks: int, n_pixels: int) -> int:
+    if n_pixels < _PARALLEL_MIN_PIXELS:
+        return 1
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, n_blocks))
+
+
+def _engine(
+    array: np.ndarray,
     axes: tuple[int, ...],
     spacing: tuple[float, ...],
     method: str,
     sigma: float,
     mode: str,
-    reuse: np.ndarray | None = None,
-) -> Iterator[np.ndarray]:
-    """Yield the derivative along each axis of ``wanted``, smoothing along ``axes``.
+    *,
+    wanted: tuple[int, ...],
+    keep: tuple[int, ...] = (),
+    magnitude: bool = False,
+    direction: bool = False,
+) -> dict[int | str, np.ndarray]:
+    """Compute gradient components and the outputs made of them, block by block.
 
-    With ``reuse`` given, every component is written into that buffer (the caller
-    must consume it before asking for the next one); otherwise each is fresh.
+    Parameters
+    ----------
+    array : ndarray
+        Validated real image of any dtype; converted to float32 a block at a time.
+    axes, spacing, method, sigma, mode
+        Normalised options, as :func:`gradient` takes them.
+    wanted : tuple of int
+        Axes whose derivative is computed (smoothing always spans all of ``axes``).
+    keep : tuple of int
+        Axes of ``wanted`` whose derivative is returned as a full image.
+    magnitude : bool
+        Return the length of the gradient over ``wanted`` under ``"magnitude"``.
+    direction : bool
+        Return the angle of the last two axes of ``axes`` under ``"direction"``.
+
+    Returns
+    -------
+    dict
+        Float32 arrays of ``array.shape``: the kept components keyed by axis, and
+        ``"magnitude"`` and ``"direction"`` when asked for.
     """
-    scratch = None
-    for axis in wanted:
-        out = np.empty_like(source) if reuse is None else reuse
-        if method == "central":
-            _central_difference(source, axis, spacing[axis], out)
-            yield out
+    shape = array.shape
+    if method == "central":
+        # One-sided differences replace the two end samples, so the extension is unused.
+        mode = "nearest"
+    passes = {axis: _passes(axis, axes, spacing, method, sigma) for axis in wanted}
+    pads = [0] * array.ndim
+    for chain in passes.values():
+        for axis, weights in chain:
+            pads[axis] = max(pads[axis], weights.size // 2)
+    padded_row = math.prod(size + 2 * pad for size, pad in zip(shape[1:], pads[1:], strict=True))
+    rows = max(1, _BLOCK_BYTES // (4 * padded_row))
+    blocks = [(start, min(start + rows, shape[0])) for start in range(0, shape[0], rows)]
+    padded_size = (rows + 2 * pads[0]) * padded_row
+    block_size = rows * math.prod(shape[1:])
+
+    results: dict[int | str, np.ndarray] = {
+        axis: np.empty(shape, dtype=np.float32) for axis in keep
+    }
+    if magnitude:
+        results["magnitude"] = np.empty(shape, dtype=np.float32)
+    if direction:
+        results["direction"] = np.empty(shape, dtype=np.float32)
+    n_temporary = len(wanted) - len(keep)
+
+    def run_block(start: int, stop: int, buffers: list[np.ndarray]) -> None:
+        padded_flat, ping, pong, scratch, *component_flats = buffers
+        padded_shape = (
+            stop - start + 2 * pads[0],
+            *(s + 2 * p for s, p in zip(shape[1:], pads[1:], strict=True)),
+        )
+        padded = _buffer(padded_flat, padded_shape)
+        _fill_block(array, start, stop, pads, mode, padded)
+        components = {}
+        temporaries = iter(component_flats)
+        for axis in wanted:
+            if axis in keep:
+                target = results[axis][start:stop]
+            else:
+                target = _buffer(next(temporaries), (stop - start, *shape[1:]))
+            chain = passes[axis]
+            # Crop the padding of axes this component does not filter along.
+            filtered = {other for other, _ in chain}
+            view = padded[
+                tuple(
+                    slice(None) if other in filtered else slice(pad, padded.shape[other] - pad)
+                    for other, pad in enumerate(pads)
+                )
+            ]
+            current = view
+            for index, (other, weights) in enumerate(chain):
+                out_shape = list(current.shape)
+                out_shape[other] -= 2 * (weights.size // 2)
+                last = index == len(chain) - 1
+                out = (
+                    target if last else _buffer(ping if index % 2 == 0 else pong, tuple(out_shape))
+                )
+                _correlate_valid(current, weights, other, out, _buffer(scratch, tuple(out_shape)))
+                current = out
+            if method == "central":
+                _one_sided_ends(view, axis, spacing[axis], target, start, stop, shape)
+            components[axis] = target
+        if magnitude:
+            total = results["magnitude"][start:stop]
+            square = _buffer(scratch, total.shape)
+            for index, component in enumerate(components.values()):
+                np.multiply(component, component, out=total if index == 0 else square)
+                if index:
+                    total += square
+            np.sqrt(total, out=total)
+        if direction:
+            _direction(
+                components[axes[-2]], components[axes[-1]], out=results["direction"][start:stop]
+            )
+
+    def work(queue: SimpleQueue) -> None:
+        buffers = [np.empty(padded_size, dtype=np.float32) for _ in range(4)]
+        buffers += [np.empty(block_size, dtype=np.float32) for _ in range(n_temporary)]
+        while True:
+            try:
+                start, stop = queue.get_nowait()
+            except Empty:
+                return
+            run_block(start, stop, buffers)
+
+    # A shared queue, not a fixed share per thread: on a busy machine a core may stall.
+    queue: SimpleQueue = SimpleQueue()
+    for block in blocks:
+        queue.put(block)
+    workers = _worker_count(len(blocks), array.size)
+    if workers == 1:
+        work(queue)
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for future in [pool.submit(work, queue) for _ in range(workers)]:
+                future.result()
+    return results
+
+
+def _fill_block(
+    array: np.ndarray, start: int, stop: int, pads: list[int], mode: str, out: np.ndarray
+) -> None:
+    """Write rows ``start:stop`` of ``array`` as float32 into ``out``, extended by ``mode``.
+
+    ``out`` is larger than the rows by ``2 * pads[k]`` along every axis ``k``: halo rows of
+    the neighbouring blocks along the first axis, and the extension by ``mode`` wherever
+    the image ends. Extending one axis after the other fills the corners as the
+    successive 1-D passes of :mod:`scipy.ndimage` would see them.
+    """
+    ndim = array.ndim
+    inner = tuple(
+        slice(pad, pad + size) for size, pad in zip(array.shape[1:], pads[1:], strict=True)
+    )
+    first = start - pads[0]
+    low, high = max(first, 0), min(stop + pads[0], array.shape[0])
+    np.copyto(out[(slice(low - first, high - first), *inner)], array[low:high], casting="unsafe")
+    if low > first:
+        _extend(array, 0, np.arange(first, low), mode, out[(slice(0, low - first), *inner)])
+    if high < stop + pads[0]:
+        _extend(
+            array,
+            0,
+            np.arange(high, stop + pads[0]),
+            mode,
+            out[(slice(high - first, None), *inner)],
+        )
+    for axis in range(1, ndim):
+        pad, size = pads[axis], array.shape[axis]
+        if pad == 0:
             continue
-        if method == "gaussian":
-            kernels = {other: _gaussian_kernels(sigma / spacing[other]) for other in axes}
-        else:
-            kernels = dict.fromkeys(axes, _SEPARABLE_KERNELS[method])
-        # Folding 1/spacing into the derivative weights saves a pass over the image.
-        passes = [(axis, kernels[axis][0] / spacing[axis])]
-        passes += [(other, kernels[other][1]) for other in axes if other != axis]
-        scratch = _separable_filter(source, passes, mode, out, scratch)
-        yield out
+        interior = out[_axis_slice(ndim, axis, pad, pad + size)]
+        _extend(interior, axis, np.arange(-pad, 0), mode, out[_axis_slice(ndim, axis, 0, pad)])
+        _extend(
+            interior,
+            axis,
+            np.arange(size, size + pad),
+            mode,
+            out[_axis_slice(ndim, axis, pad + size, None)],
+        )
+
+
+def _one_sided_ends(
+    view: np.ndarray,
+    axis: int,
+    step: float,
+    out: np.ndarray,
+    start: int,
+    stop: int,
+    shape: tuple[int, ...],
+) -> None:
+    """Overwrite the end samples of a central difference with one-sided ones, as numpy does.
+
+    ``view`` holds the block padded by one sample along ``axis``; the ends lie in this
+    block unless ``axis`` is the first axis and the block is inside the image.
+    """
+    ndim = view.ndim
+    scale = np.float32(1.0 / step)
+
+    def at(array: np.ndarray, index: int) -> np.ndarray:
+        # Slices, not indices, so that a 1-D image still gives arrays to write into.
+        return array[_axis_slice(ndim, axis, index, index + 1 if index != -1 else None)]
+
+    if axis != 0 or start == 0:
+        target = at(out, 0)
+        np.subtract(at(view, 2), at(view, 1), out=target)
+        target *= scale
+    if axis != 0 or stop == shape[0]:
+        target = at(out, -1)
+        np.subtract(at(view, -2), at(view, -3), out=target)
+        target *= scale
 
 
 def _prepare(image, method, spacing, axes, sigma, mode):
     _check_options(method, sigma, mode)
-    source = _as_float_image(image)
-    axes = _normalise_axes(axes, source.shape)
-    spacing = _normalise_spacing(spacing, source.ndim)
-    return source, axes, spacing
+    array = _as_real_array(image)
+    axes = _normalise_axes(axes, array.shape)
+    spacing = _normalise_spacing(spacing, array.ndim)
+    return array, axes, spacing
 
 
 def gradient(
@@ -383,8 +684,9 @@ def gradient(
     >>> print(round(float(d_row[2, 3]), 4), round(float(d_col[2, 3]), 4))
     6.0 1.0
     """
-    source, axes, spacing = _prepare(image, method, spacing, axes, sigma, mode)
-    return tuple(_iter_components(source, axes, axes, spacing, method, sigma, mode))
+    array, axes, spacing = _prepare(image, method, spacing, axes, sigma, mode)
+    results = _engine(array, axes, spacing, method, sigma, mode, wanted=axes, keep=axes)
+    return tuple(results[axis] for axis in axes)
 
 
 def gradient_magnitude(
@@ -418,15 +720,9 @@ def gradient_magnitude(
     TypeError
         As :func:`gradient`.
     """
-    source, axes, spacing = _prepare(image, method, spacing, axes, sigma, mode)
-    magnitude = next(_iter_components(source, axes[:1], axes, spacing, method, sigma, mode))
-    np.multiply(magnitude, magnitude, out=magnitude)
-    buffer = np.empty_like(magnitude) if len(axes) > 1 else None
-    components = _iter_components(source, axes[1:], axes, spacing, method, sigma, mode, buffer)
-    for component in components:
-        np.multiply(component, component, out=component)
-        magnitude += component
-    return np.sqrt(magnitude, out=magnitude)
+    array, axes, spacing = _prepare(image, method, spacing, axes, sigma, mode)
+    results = _engine(array, axes, spacing, method, sigma, mode, wanted=axes, magnitude=True)
+    return results["magnitude"]
 
 
 def gradient_direction(
@@ -466,11 +762,11 @@ def gradient_direction(
     TypeError
         As :func:`gradient`.
     """
-    source, axes, spacing = _prepare(image, method, spacing, axes, sigma, mode)
+    array, axes, spacing = _prepare(image, method, spacing, axes, sigma, mode)
     if len(axes) < 2:
         raise ValueError(f"`axes` must hold at least two axes for a direction, got {axes}")
-    d_row, d_col = _iter_components(source, axes[-2:], axes, spacing, method, sigma, mode)
-    return _direction(d_row, d_col, out=d_row)
+    results = _engine(array, axes, spacing, method, sigma, mode, wanted=axes[-2:], direction=True)
+    return results["direction"]
 
 
 def _direction(d_row: np.ndarray, d_col: np.ndarray, out: np.ndarray) -> np.ndarray:
@@ -538,41 +834,37 @@ def gradient_outputs(
     unknown = [name for name in outputs if name not in OUTPUTS]
     if not outputs or unknown or len(set(outputs)) != len(outputs):
         raise ValueError(f"`outputs` must be distinct names among {OUTPUTS}, got {outputs}")
-    source, axes, spacing = _prepare(image, method, spacing, axes, sigma, mode)
-    names = {axis: _COMPONENT_NAMES.get(axis - source.ndim) for axis in axes}
+    array, axes, spacing = _prepare(image, method, spacing, axes, sigma, mode)
+    names = {axis: _COMPONENT_NAMES.get(axis - array.ndim) for axis in axes}
     missing = [name for name in outputs if name.startswith("g") and name not in names.values()]
     if missing:
         raise ValueError(
             f"`outputs` asks for {missing}, whose axes are not differentiated "
-            f"(axes={axes} of a {source.ndim}-d image)"
+            f"(axes={axes} of a {array.ndim}-d image)"
         )
     if "direction" in outputs and len(axes) < 2:
         raise ValueError(f"`outputs`: a direction needs at least two axes, got axes={axes}")
-    wanted = [axis for axis in axes if names[axis] in outputs]
+    keep = tuple(axis for axis in axes if names[axis] in outputs)
     if "magnitude" in outputs:
-        wanted = list(axes)
+        wanted = axes
     elif "direction" in outputs:
-        wanted = sorted({*wanted, *axes[-2:]})
-    components = dict(
-        zip(
-            wanted,
-            _iter_components(source, tuple(wanted), axes, spacing, method, sigma, mode),
-            strict=True,
-        )
+        wanted = tuple(axis for axis in axes if axis in {*keep, *axes[-2:]})
+    else:
+        wanted = keep
+    computed = _engine(
+        array,
+        axes,
+        spacing,
+        method,
+        sigma,
+        mode,
+        wanted=wanted,
+        keep=keep,
+        magnitude="magnitude" in outputs,
+        direction="direction" in outputs,
     )
-    results = {}
-    for name in outputs:
-        if name == "magnitude":
-            magnitude = np.zeros_like(source)
-            for component in components.values():
-                magnitude += component * component
-            results[name] = np.sqrt(magnitude, out=magnitude)
-        elif name == "direction":
-            d_row, d_col = components[axes[-2]], components[axes[-1]]
-            results[name] = _direction(d_row, d_col, out=np.empty_like(source))
-        else:
-            results[name] = next(c for axis, c in components.items() if names[axis] == name)
-    return results
+    axis_of = {name: axis for axis, name in names.items()}
+    return {name: computed[axis_of.get(name, name)] for name in outputs}
 
 
 def rgb_to_luminance(image: Any) -> np.ndarray:
