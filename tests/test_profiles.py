@@ -564,3 +564,16 @@ def test_list_inputs_and_scalar_spacing():
     np.testing.assert_array_equal(profile.values, [0, 1, 2])
     np.testing.assert_allclose(profile.derivative, 2.0)
     assert profile.spacing == (0.5, 0.5)
+
+
+def test_csv_line_column_can_name_the_shapes(tmp_path):
+    image = np.tile(np.arange(10.0), (5, 1))
+    first = line_profile(image, [[1, 0], [1, 4]])
+    second = line_profile(image, [[3, 0], [3, 2]])
+    path = tmp_path / "lines.csv"
+    profiles_to_csv([first, second], path, lines=[4, 7])
+    table = np.genfromtxt(path, delimiter=",", names=True)
+    np.testing.assert_array_equal(table["line"], [4] * 5 + [7] * 3)
+    np.testing.assert_array_equal(table["intensity"], [0, 1, 2, 3, 4, 0, 1, 2])
+    with pytest.raises(ValueError, match="lines"):
+        profiles_to_csv([first, second], path, lines=[1])

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import os
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ._gradients import OUTPUTS, gradient_outputs, rgb_to_luminance
-from ._profiles import Edge, Profile, line_profile, profiles_to_csv
+from ._profiles import Edge, Profile, line_profile
 
 if TYPE_CHECKING:
     import napari
@@ -522,39 +521,6 @@ def coordinate_labels(image: napari.layers.Image) -> list[str] | None:
     return labels
 
 
-def shape_indexed_profiles_to_csv(
-    indexed_profiles: Sequence[tuple[int, Profile]],
-    path: str | os.PathLike,
-    *,
-    axis_labels: Sequence[str] | None = None,
-) -> None:
-    """Write profiles to CSV with the ``line`` column holding each shape's index.
-
-    :func:`napari_derivatives.profiles_to_csv` numbers lines by their position
-    in the list; in the panel a line is known by the index of its shape in the
-    Shapes layer, so the first column is renumbered.
-
-    Parameters
-    ----------
-    indexed_profiles : sequence of (int, Profile)
-        Shape index and profile, as returned by :func:`profile_shapes`.
-    path : str or os.PathLike
-        File to write (overwritten).
-    axis_labels : sequence of str, optional
-        Names of the coordinate columns, one per image axis.
-    """
-    profiles_to_csv([profile for _, profile in indexed_profiles], path, axis_labels=axis_labels)
-    shape_index = [index for index, _ in indexed_profiles]
-    with open(path, encoding="utf-8", newline="") as file:
-        header, *rows = file.read().splitlines()
-    renumbered = []
-    for row in rows:
-        position, rest = row.split(",", 1)
-        renumbered.append(f"{shape_index[int(position)]},{rest}")
-    with open(path, "w", encoding="utf-8", newline="") as file:
-        file.write("\n".join([header, *renumbered]) + "\n")
-
-
 def ignored_shapes_hint(shape_types: Sequence[str]) -> str:
     """Say which shapes are not profiled because they are not lines or paths.
 
@@ -703,6 +669,5 @@ __all__ = [
     "output_layer_name",
     "path_in_image",
     "profile_shapes",
-    "shape_indexed_profiles_to_csv",
     "update_edge_points",
 ]

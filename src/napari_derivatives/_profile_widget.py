@@ -32,10 +32,10 @@ from ._layers import (
     edge_points_name,
     ignored_shapes_hint,
     profile_shapes,
-    shape_indexed_profiles_to_csv,
     update_edge_points,
 )
 from ._plot import ProfilePlot
+from ._profiles import profiles_to_csv
 
 if TYPE_CHECKING:
     import napari
@@ -279,7 +279,7 @@ class LineDerivativeWidget(QWidget):
         if not self._indexed_profiles:
             raise ValueError("path: nothing to export, no line is profiled")
         labels = coordinate_labels(self._image) if self._image is not None else None
-        shape_indexed_profiles_to_csv(self._indexed_profiles, path, axis_labels=labels)
+        profiles_to_csv(self.profiles, path, axis_labels=labels, lines=self.shape_indices)
 
     # --- the update ---------------------------------------------------------------------
 

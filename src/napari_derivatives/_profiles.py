@@ -678,11 +678,13 @@ def profiles_to_csv(
     path: str | os.PathLike,
     *,
     axis_labels: Sequence[str] | None = None,
+    lines: Sequence[int] | None = None,
 ) -> None:
     """Write profiles to one CSV file, a row per sample.
 
     The columns are ``line, distance, <one per axis>, intensity, derivative``,
-    where ``line`` is the index of the profile in ``profiles``. Numbers are
+    where ``line`` is the index of the profile in ``profiles``, or the number
+    given for it in ``lines``. Numbers are
     written with full precision (shortest round-trip form), NaN as ``nan``; the
     file reads back with ``numpy.genfromtxt(path, delimiter=",", names=True)``.
 
@@ -695,16 +697,23 @@ def profiles_to_csv(
     axis_labels : sequence of str, optional
         Names of the coordinate columns, one per axis. Default: the last
         ``ndim`` of ``("z", "y", "x")``, or ``axis_0, axis_1, ...`` beyond 3 axes.
+    lines : sequence of int, optional
+        The number written in the ``line`` column for each profile, for example
+        the index of its shape in a napari Shapes layer. Default: 0, 1, 2, ...
 
     Raises
     ------
     ValueError
-        If ``profiles`` is empty or mixes numbers of axes, or ``axis_labels``
-        has the wrong length, repeats a name or holds a comma, quote or newline.
+        If ``profiles`` is empty or mixes numbers of axes, ``lines`` does not
+        have one integer per profile, or ``axis_labels`` has the wrong length,
+        repeats a name or holds a comma, quote or newline.
     """
     profiles = list(profiles)
     if not profiles:
         raise ValueError("profiles must hold at least one Profile")
+    lines = list(range(len(profiles))) if lines is None else [int(n) for n in lines]
+    if len(lines) != len(profiles):
+        raise ValueError(f"lines must hold one number per profile, got {len(lines)}")
     ndim = profiles[0].coords.shape[1]
     if any(profile.coords.shape[1] != ndim for profile in profiles):
         raise ValueError("profiles must all have the same number of coordinate axes")
@@ -712,7 +721,7 @@ def profiles_to_csv(
     header = ",".join(["line", "distance", *labels, "intensity", "derivative"])
     with open(os.fspath(path), "w", encoding="utf-8", newline="") as file:
         file.write(header + "\n")
-        for line, profile in enumerate(profiles):
+        for line, profile in zip(lines, profiles, strict=True):
             table = np.column_stack(
                 [profile.distance, profile.coords, profile.values, profile.derivative]
             )
