@@ -22,6 +22,8 @@ from napari_derivatives._gradients import (
     SCHARR_SMOOTH,
     SOBEL_SMOOTH,
     _correlate_along,
+    _passes,
+    _source_positions,
 )
 
 RTOL = 1e-4
@@ -558,3 +560,124 @@ def test_gradient_outputs_names_count_from_the_last_axis():
 def test_gradient_outputs_bad_outputs(outputs, axes):
     with pytest.raises(ValueError, match="outputs"):
         gradient_outputs(np.zeros((5, 6)), outputs, axes=axes)
+
+
+# --- the blocked engine: equal to the simple path, whatever the blocks and threads ----------
+
+
+@pytest.mark.parametrize("mode", BOUNDARY_MODES)
+def test_border_extension_equals_scipy_at_any_distance(mode):
+    # A delta kernel at offset k reads sample i + k - r of scipy's extended line, even
+    # where the kernel is longer than the line (reflections repeat, wraps wrap again).
+    for size in range(1, 7):
+        line = np.arange(1.0, size + 1.0)
+        for radius in range(12):
+            for k in range(2 * radius + 1):
+                delta = np.zeros(2 * radius + 1)
+                delta[k] = 1.0
+                expected = ndi.correlate1d(line, delta, mode=mode)
+                indices = _source_positions(np.arange(size) + k - radius, size, mode)
+                got = np.where(indices >= 0, line[np.maximum(indices, 0)], 0.0)
+                assert_array_equal(got, expected, err_msg=f"{size=} {radius=} {k=}")
+
+
+def sequential_correlate1d(image, method, mode, spacing, sigma):
+    """The engine's passes run over whole images by scipy: the simple path."""
+    source = np.asarray(image, dtype=np.float32)
+    results = []
+    for axis in range(source.ndim):
+        current = source
+        for other, weights in _passes(axis, tuple(range(source.ndim)), spacing, method, sigma):
+            current = ndi.correlate1d(current, weights, other, output=np.float32, mode=mode)
+        results.append(current)
+    return results
+
+
+@pytest.mark.parametrize("mode", BOUNDARY_MODES)
+@pytest.mark.parametrize("method", ["sobel", "scharr", "prewitt", "farid", "gaussian"])
+def test_engine_equals_sequential_correlate1d_in_every_mode(method, mode):
+    rng = np.random.default_rng(9)
+    image = rng.normal(size=(23, 19)).astype(np.float32)
+    spacing = (0.5, 1.5)
+    # sigma 1.2 on spacing 0.5 gives a 21-tap kernel, longer than the 19 columns.
+    ours = gradient(image, method=method, mode=mode, spacing=spacing, sigma=1.2)
+    expected = sequential_correlate1d(image, method, mode, spacing, 1.2)
+    for got, want in zip(ours, expected, strict=True):
+        # Float32 sums instead of scipy's float64: a few ulps of the image's scale.
+        assert_allclose(got, want, rtol=1e-6, atol=1e-6 * np.abs(want).max())
+
+
+@pytest.mark.parametrize("mode", BOUNDARY_MODES)
+def test_sobel_on_uint16_is_exact_in_every_mode(mode):
+    # Sums of 16-bit integers times quarters fit in float32's 24 bits: no rounding at all.
+    rng = np.random.default_rng(10)
+    image = rng.integers(0, 2**16, size=(17, 21), dtype=np.uint16)
+    ours = gradient(image, method="sobel", mode=mode)
+    expected = sequential_correlate1d(image, "sobel", mode, (1.0, 1.0), 1.0)
+    for got, want in zip(ours, expected, strict=True):
+        assert_array_equal(got, want)
+
+
+def everything(image, method, mode):
+    options = dict(method=method, mode=mode, sigma=1.3)
+    results = list(gradient(image, **options))
+    results.append(gradient_magnitude(image, **options))
+    if image.ndim >= 2:
+        results.append(gradient_direction(image, **options))
+        names = ("gx", "gy", "magnitude", "direction")
+        results.extend(gradient_outputs(image, names, **options).values())
+    return results
+
+
+def blocked_shapes():
+    rng = np.random.default_rng(11)
+    big = rng.normal(size=(40, 30)).astype(np.float32) * 50
+    read_only = big[:9, :12].copy()
+    read_only.setflags(write=False)
+    return {
+        "tiny": big[:2, :2].copy(),
+        "odd": big[:7, :13].copy(),
+        "1-D": big[0, :17].copy(),
+        "3-D": rng.normal(size=(5, 6, 7)).astype(np.float32),
+        "strided": big[::3, ::-2],
+        "transposed": big.T,
+        "read-only": read_only,
+        "uint8": (big[:11, :10] + 128).clip(0, 255).astype(np.uint8),
+        "float64": big[:10, :9].astype(np.float64) / 7,
+    }
+
+
+@pytest.mark.parametrize("mode", ["nearest", "constant", "wrap", "mirror"])
+@pytest.mark.parametrize("method", METHODS)
+def test_blocks_and_threads_change_nothing(method, mode, monkeypatch):
+    # One block on one thread is the simple path; one row per block on every core is
+    # the most the blocking can do. Each pixel sees the same sums: equal bit for bit.
+    import napari_derivatives._gradients as engine
+
+    for name, image in blocked_shapes().items():
+        before = np.array(image, copy=True)
+        monkeypatch.setattr(engine, "_BLOCK_BYTES", 2**40)
+        monkeypatch.setattr(engine, "_PARALLEL_MIN_PIXELS", 2**40)
+        simple = everything(image, method, mode)
+        monkeypatch.setattr(engine, "_BLOCK_BYTES", 1)
+        monkeypatch.setattr(engine, "_PARALLEL_MIN_PIXELS", 0)
+        monkeypatch.setattr(engine, "_worker_count", lambda n_blocks, n_pixels: 2)
+        blocked = everything(image, method, mode)
+        for got, want in zip(blocked, simple, strict=True):
+            assert got.dtype == np.float32
+            assert got.flags.c_contiguous
+            assert_array_equal(got, want, err_msg=name)
+        assert_array_equal(image, before)
+
+
+def test_worker_errors_reach_the_caller(monkeypatch):
+    import napari_derivatives._gradients as engine
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("pass failed")
+
+    monkeypatch.setattr(engine, "_BLOCK_BYTES", 1)
+    monkeypatch.setattr(engine, "_PARALLEL_MIN_PIXELS", 0)
+    monkeypatch.setattr(engine, "_correlate_valid", broken)
+    with pytest.raises(RuntimeError, match="pass failed"):
+        gradient(np.zeros((8, 8)), method="sobel")

@@ -443,7 +443,7 @@ def _engine(
         for axis, weights in chain:
             pads[axis] = max(pads[axis], weights.size // 2)
     padded_row = math.prod(size + 2 * pad for size, pad in zip(shape[1:], pads[1:], strict=True))
-    rows = max(1, _BLOCK_BYTES // (4 * padded_row))
+    rows = min(shape[0], max(1, _BLOCK_BYTES // (4 * padded_row)))
     blocks = [(start, min(start + rows, shape[0])) for start in range(0, shape[0], rows)]
     padded_size = (rows + 2 * pads[0]) * padded_row
     block_size = rows * math.prod(shape[1:])
