@@ -520,3 +520,15 @@ def test_export_with_nothing_plotted_names_the_problem(viewer, dock, tmp_path):
     widget = dock()
     with pytest.raises(ValueError, match="nothing to export"):
         widget.export_csv(tmp_path / "empty.csv")
+
+
+def test_default_image_is_the_top_visible_one(make_napari_viewer):
+    from napari_derivatives._profile_widget import LineDerivativeWidget
+
+    viewer = make_napari_viewer()
+    viewer.add_image(np.zeros((5, 5)), name="bottom")
+    viewer.add_image(np.ones((5, 5)), name="hidden", visible=False)
+    viewer.add_shapes([[[1, 1], [3, 3]]], shape_type="line", name="lines")
+    widget = LineDerivativeWidget(viewer)
+    assert widget.image.value.name == "bottom"
+    assert widget.shapes.value.name == "lines"

@@ -38,11 +38,20 @@ def build_demo_viewer(show: bool = True) -> tuple[napari.Viewer, object]:
     layers = add_gradient_layers(viewer, image, method="sobel", outputs=("gx", "magnitude"))
     for layer in layers:
         layer.visible = False
-    # A line in world units (µm) across the left edge of the bright square
-    # and into the background ramp.
-    line = np.array([[40.0, 5.0], [40.0, 45.0]])
-    viewer.add_shapes([line], shape_type="line", edge_color="yellow", edge_width=0.8, name="lines")
+    # In world units (µm): a line across the bright square's left edge, and a
+    # polyline from the background ramp across the blurred disk's edge.
+    line = np.array([[40.0, 5.0], [40.0, 30.0]])
+    path = np.array([[70.0, 40.0], [85.0, 55.0], [85.0, 75.0]])
+    viewer.add_shapes(
+        [line, path],
+        shape_type=["line", "path"],
+        edge_color=["yellow", "cyan"],
+        edge_width=0.8,
+        name="lines",
+        units=image.units,
+    )
     widget = LineDerivativeWidget(viewer)
+    widget.mark_edges.value = True
     viewer.window.add_dock_widget(widget, name="Line derivative", area="right")
     viewer.layers.selection.active = viewer.layers["lines"]
     return viewer, widget

@@ -388,11 +388,12 @@ class LineDerivativeWidget(QWidget):
 
     def _sync_layers(self) -> None:
         """Refresh both layer lists, keep the choices that still exist, reconnect."""
-        for combo, default in (
-            (self.image, self._default_image),
-            (self.shapes, self._default_shapes),
+        # The layers in use, not the combos' values: a new combo selects its first
+        # choice by itself, which is no choice of the user's.
+        for combo, previous, default in (
+            (self.image, self._image, self._default_image),
+            (self.shapes, self._shapes, self._default_shapes),
         ):
-            previous = combo.value
             with combo.changed.blocked():
                 combo.reset_choices()
                 kept = previous is not None and any(c is previous for c in combo.choices)
