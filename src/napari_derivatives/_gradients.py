@@ -292,8 +292,20 @@ def _extend(source: np.ndarray, axis: int, positions: np.ndarray, mode: str, out
         np.copyto(out, np.take(source, indices, axis=axis), casting="unsafe")
 
 
+def _symmetry(weights: np.ndarray) -> int:
+    """Return 1 for a symmetric kernel, -1 for an antisymmetric one, else 0."""
+    if np.array_equal(weights, weights[::-1]):
+        return 1
+    return -1 if np.array_equal(weights, -weights[::-1]) else 0
+
+
 def _correlate_valid(
-    source: np.ndarray, weights: np.ndarray, axis: int, out: np.ndarray, scratch: np.ndarray
+    source: np.ndarray,
+    weights: np.ndarray,
+    axis: int,
+    out: np.ndarray,
+    scratch: np.ndarray,
+    symmetry: int | None = None,
 ) -> None:
     """Correlate along ``axis`` where the kernel fits; ``out`` is ``2 * radius`` shorter.
 
@@ -301,8 +313,12 @@ def _correlate_valid(
     :func:`scipy.ndimage.correlate1d` does, in float32 arithmetic: the results are within
     a few float32 ulps of correlate1d's float64 sums, and exact for integer images whose
     sums fit in 24 bits (Sobel, Scharr on uint16). Other kernels are summed in float64 in
-    correlate1d's order, and equal it bit for bit. ``scratch`` has the shape of ``out``.
+    correlate1d's order, and equal it bit for bit. ``scratch`` has the shape of ``out``;
+    ``symmetry`` is :func:`_symmetry` of ``weights``, given when known to save its cost
+    on every block.
     """
+    if symmetry is None:
+        symmetry = _symmetry(weights)
     radius = weights.size // 2
     length = out.shape[axis]
 
@@ -310,14 +326,14 @@ def _correlate_valid(
         return source[_axis_slice(source.ndim, axis, radius + offset, radius + offset + length)]
 
     pairs = [(j, weights[radius + j]) for j in range(radius, 0, -1)]
-    if np.array_equal(weights, weights[::-1]):
+    if symmetry == 1:
         np.multiply(tap(0), np.float32(weights[radius]), out=out)
         for j, weight in pairs:
             if weight != 0:
                 np.add(tap(-j), tap(j), out=scratch)
                 scratch *= np.float32(weight)
                 out += scratch
-    elif np.array_equal(weights, -weights[::-1]):
+    elif symmetry == -1:
         # The centre weight is zero; the outermost nonzero pair starts the sum in `out`.
         first = True
         for j, weight in pairs:
@@ -438,6 +454,9 @@ def _engine(
         # One-sided differences replace the two end samples, so the extension is unused.
         mode = "nearest"
     passes = {axis: _passes(axis, axes, spacing, method, sigma) for axis in wanted}
+    symmetries = {
+        axis: [_symmetry(weights) for _, weights in chain] for axis, chain in passes.items()
+    }
     pads = [0] * array.ndim
     for chain in passes.values():
         for axis, weights in chain:
@@ -489,7 +508,14 @@ def _engine(
                 out = (
                     target if last else _buffer(ping if index % 2 == 0 else pong, tuple(out_shape))
                 )
-                _correlate_valid(current, weights, other, out, _buffer(scratch, tuple(out_shape)))
+                _correlate_valid(
+                    current,
+                    weights,
+                    other,
+                    out,
+                    _buffer(scratch, tuple(out_shape)),
+                    symmetries[axis][index],
+                )
                 current = out
             if method == "central":
                 _one_sided_ends(view, axis, spacing[axis], target, start, stop, shape)
