@@ -31,7 +31,7 @@ def _settle(viewer) -> None:
 
 
 def gradient_layers_screenshot() -> Path:
-    """Sample image, its Sobel gradient layers in grid mode, and the widget."""
+    """Screenshot the sample image, its Sobel gradient layers and the widget."""
     import napari
 
     from napari_derivatives._gradient_widget import gradient_layers_widget
@@ -57,7 +57,7 @@ def gradient_layers_screenshot() -> Path:
 
 
 def line_derivative_screenshot() -> Path:
-    """The demo: a line across the bright square's edge and the docked panel."""
+    """Screenshot the demo: a line and a path over the sample, the panel docked."""
     from napari_derivatives._demo import build_demo_viewer
 
     viewer, _ = build_demo_viewer(show=True)
@@ -70,7 +70,7 @@ def line_derivative_screenshot() -> Path:
 
 
 def direction_convention() -> Path:
-    """The direction of a blurred disk with arrows for 0, +pi/2, pi and -pi/2."""
+    """Draw the direction around a dark hole, with arrows at 0, +pi/2, pi and -pi/2."""
     y, x = np.mgrid[0:201, 0:201]
     disk = ((y - 100) ** 2 + (x - 100) ** 2 <= 60**2).astype(float)
     image = ndimage.gaussian_filter(disk, 8) * 100.0
@@ -97,9 +97,7 @@ def direction_convention() -> Path:
             xytext=(start[1], start[0]),
             arrowprops={"arrowstyle": "-|>", "color": "black", "lw": 1.5},
         )
-        ax.text(
-            100 + 92 * dx, 100 + 92 * dy, label, ha="center", va="center", fontsize=9
-        )
+        ax.text(100 + 92 * dx, 100 + 92 * dy, label, ha="center", va="center", fontsize=9)
     ax.set_xlim(-5, 205)
     ax.set_ylim(205, -5)
     ax.set_xlabel("x (column) →")
@@ -113,7 +111,7 @@ def direction_convention() -> Path:
 
 
 def operator_gains() -> Path:
-    """Each operator on a ramp of slope 1: ours all give 1, the raw kernels do not."""
+    """Plot each operator on a ramp of slope 1: ours give 1, raw kernels do not."""
     from skimage import filters
 
     ramp = np.tile(np.arange(64, dtype=np.float32), (64, 1))
@@ -145,7 +143,7 @@ def operator_gains() -> Path:
 
 
 def tutorial_profile() -> Path:
-    """What the tutorial's script computes: intensity and derivative along a line."""
+    """Plot what the tutorial computes: intensity and derivative along a line."""
     from napari_derivatives._sample_data import SYNTHETIC_PIXEL_SIZE, synthetic_edges
 
     image = synthetic_edges()
