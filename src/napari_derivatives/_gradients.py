@@ -23,6 +23,7 @@ import math
 import numbers
 import operator
 import os
+import sys
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from queue import Empty, SimpleQueue
@@ -630,9 +631,29 @@ def _one_sided_ends(
         target *= scale
 
 
+def _is_dask(image: Any) -> bool:
+    # A dask array exists only once its caller imported dask, so numpy users never load it.
+    dask_array = sys.modules.get("dask.array")
+    return dask_array is not None and isinstance(image, dask_array.Array)
+
+
+def _engine_for(array: Any):
+    """Return the engine for ``array``: the eager one, or its lazy twin for dask arrays."""
+    if _is_dask(array):
+        from ._lazy import engine
+
+        return engine
+    return _engine
+
+
 def _prepare(image, method, spacing, axes, sigma, mode):
     _check_options(method, sigma, mode)
-    array = _as_real_array(image)
+    if _is_dask(image):
+        from ._lazy import as_real_dask
+
+        array = as_real_dask(image)
+    else:
+        array = _as_real_array(image)
     axes = _normalise_axes(axes, array.shape)
     spacing = _normalise_spacing(spacing, array.ndim)
     return array, axes, spacing
@@ -711,7 +732,7 @@ def gradient(
     6.0 1.0
     """
     array, axes, spacing = _prepare(image, method, spacing, axes, sigma, mode)
-    results = _engine(array, axes, spacing, method, sigma, mode, wanted=axes, keep=axes)
+    results = _engine_for(array)(array, axes, spacing, method, sigma, mode, wanted=axes, keep=axes)
     return tuple(results[axis] for axis in axes)
 
 
@@ -747,7 +768,9 @@ def gradient_magnitude(
         As :func:`gradient`.
     """
     array, axes, spacing = _prepare(image, method, spacing, axes, sigma, mode)
-    results = _engine(array, axes, spacing, method, sigma, mode, wanted=axes, magnitude=True)
+    results = _engine_for(array)(
+        array, axes, spacing, method, sigma, mode, wanted=axes, magnitude=True
+    )
     return results["magnitude"]
 
 
@@ -791,7 +814,9 @@ def gradient_direction(
     array, axes, spacing = _prepare(image, method, spacing, axes, sigma, mode)
     if len(axes) < 2:
         raise ValueError(f"`axes` must hold at least two axes for a direction, got {axes}")
-    results = _engine(array, axes, spacing, method, sigma, mode, wanted=axes[-2:], direction=True)
+    results = _engine_for(array)(
+        array, axes, spacing, method, sigma, mode, wanted=axes[-2:], direction=True
+    )
     return results["direction"]
 
 
@@ -861,12 +886,25 @@ def gradient_outputs(
     if not outputs or unknown or len(set(outputs)) != len(outputs):
         raise ValueError(f"`outputs` must be distinct names among {OUTPUTS}, got {outputs}")
     array, axes, spacing = _prepare(image, method, spacing, axes, sigma, mode)
-    names = {axis: _COMPONENT_NAMES.get(axis - array.ndim) for axis in axes}
+    plan, axis_of = _plan_outputs(outputs, array.ndim, axes)
+    computed = _engine_for(array)(array, axes, spacing, method, sigma, mode, **plan)
+    return {name: computed[axis_of.get(name, name)] for name in outputs}
+
+
+def _plan_outputs(
+    outputs: tuple[str, ...], ndim: int, axes: tuple[int, ...]
+) -> tuple[dict[str, Any], dict[str, int]]:
+    """Return the engine's keywords for ``outputs``, and the axis of each component name.
+
+    ``outputs`` holds distinct known names; ``axes`` is normalised. Raises the
+    `ValueError` of :func:`gradient_outputs` for components that are not differentiated.
+    """
+    names = {axis: _COMPONENT_NAMES.get(axis - ndim) for axis in axes}
     missing = [name for name in outputs if name.startswith("g") and name not in names.values()]
     if missing:
         raise ValueError(
             f"`outputs` asks for {missing}, whose axes are not differentiated "
-            f"(axes={axes} of a {array.ndim}-d image)"
+            f"(axes={axes} of a {ndim}-d image)"
         )
     if "direction" in outputs and len(axes) < 2:
         raise ValueError(f"`outputs`: a direction needs at least two axes, got axes={axes}")
@@ -877,20 +915,13 @@ def gradient_outputs(
         wanted = tuple(axis for axis in axes if axis in {*keep, *axes[-2:]})
     else:
         wanted = keep
-    computed = _engine(
-        array,
-        axes,
-        spacing,
-        method,
-        sigma,
-        mode,
-        wanted=wanted,
-        keep=keep,
-        magnitude="magnitude" in outputs,
-        direction="direction" in outputs,
-    )
-    axis_of = {name: axis for axis, name in names.items()}
-    return {name: computed[axis_of.get(name, name)] for name in outputs}
+    plan = {
+        "wanted": wanted,
+        "keep": keep,
+        "magnitude": "magnitude" in outputs,
+        "direction": "direction" in outputs,
+    }
+    return plan, {name: axis for axis, name in names.items()}
 
 
 def rgb_to_luminance(image: Any) -> np.ndarray:

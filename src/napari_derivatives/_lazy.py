@@ -1,0 +1,342 @@
+"""Lazy gradients of dask arrays, with the same values as the eager engine.
+
+Each output is a dask array built with :func:`dask.array.map_overlap`: every block
+of the source is handed to the eager engine (:func:`._gradients._engine`) together
+with a halo as deep as the operator reaches along each axis (the kernel radius of
+the same kernel definitions, so 1 for the 3x3 operators and central differences, 2
+for Farid, ``max(1, int(4 * sigma_px + 0.5))`` for the Gaussian, 0 on axes that are
+not differentiated), and the halo is cropped from the result. The outputs have the
+chunks of the source, so reading one plane computes only the blocks under it.
+
+The image border is where the block-wise and the whole-image results could differ.
+The eager engine extends the image by ``mode`` before correlating; here the whole
+dask array is extended once, by the same rule (:func:`._gradients._source_positions`),
+by exactly the halo depth, and the extension is merged into the first and last chunk.
+Every block then sees the same samples the engine would see for those pixels, and
+the per-pixel arithmetic (float32, paired taps, passes in axis order) does not depend
+on where a block starts, so the values are bit for bit those of the eager path.
+Central differences do not extend the image: they switch to one-sided differences
+at the border, which the engine already does at the ends of any array it is given;
+so their blocks get no extension at the array border (``boundary="none"``) and keep
+their outer ends, while inner ends are cropped with the halo.
+
+This module is pure: it imports dask and numpy, never napari or Qt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import dask.array as da
+import numpy as np
+from dask.array.overlap import ensure_minimum_chunksize
+
+from ._gradients import _ZERO_MODES, _engine, _passes, _source_positions
+
+__all__ = ["as_real_dask", "engine", "halo_depth", "is_dask"]
+
+
+def is_dask(image: Any) -> bool:
+    """Return whether ``image`` is a dask array.
+
+    Parameters
+    ----------
+    image : object
+        Anything.
+
+    Returns
+    -------
+    bool
+        True for :class:`dask.array.Array`.
+    """
+    return isinstance(image, da.Array)
+
+
+def as_real_dask(image: da.Array) -> da.Array:
+    """Check that a dask array is real and numeric, as the eager path does, unread.
+
+    Parameters
+    ----------
+    image : dask.array.Array
+        The image.
+
+    Returns
+    -------
+    dask.array.Array
+        ``image`` itself.
+
+    Raises
+    ------
+    ValueError
+        If ``image`` is complex or 0-d.
+    TypeError
+        If ``image`` is not numeric.
+    """
+    kind = image.dtype.kind
+    if kind == "c":
+        raise ValueError(
+            f"`image` must be real-valued, got a complex array ({image.dtype}); "
+            "take its abs, real or imag part first"
+        )
+    if kind not in "biuf":
+        raise TypeError(f"`image` must be a numeric array, got dtype {image.dtype}")
+    if image.ndim == 0:
+        raise ValueError("`image` must have at least one axis, got a 0-d array")
+    if any(np.isnan(size) for size in image.shape):
+        raise ValueError("`image` must have known chunk sizes; call `compute_chunk_sizes()`")
+    return image
+
+
+def halo_depth(
+    ndim: int,
+    axes: tuple[int, ...],
+    spacing: tuple[float, ...],
+    method: str,
+    sigma: float,
+    wanted: Sequence[int],
+) -> tuple[int, ...]:
+    """Return how far, in pixels along each axis, the components of ``wanted`` reach.
+
+    Parameters
+    ----------
+    ndim : int
+        Number of axes of the image.
+    axes, spacing, method, sigma
+        Normalised options, as :func:`napari_derivatives.gradient` takes them.
+    wanted : sequence of int
+        Axes whose derivative is computed.
+
+    Returns
+    -------
+    tuple of int
+        The kernel radius along every axis, from the engine's own passes: 0 on
+        axes that are not differentiated.
+    """
+    depth = [0] * ndim
+    for axis in wanted:
+        for other, weights in _passes(axis, axes, spacing, method, sigma):
+            depth[other] = max(depth[other], weights.size // 2)
+    return tuple(depth)
+
+
+def _extend(array: da.Array, depth: tuple[int, ...], mode: str) -> da.Array:
+    """Extend ``array`` by ``depth[k]`` samples at both ends of every axis ``k``, by ``mode``.
+
+    The extension is merged into the first and last chunk, so the chunks of the
+    result are those of ``array`` with ``depth[k]`` added at either end.
+    """
+    for axis, pad in enumerate(depth):
+        if pad == 0:
+            continue
+        size = array.shape[axis]
+        ends = []
+        for positions in (np.arange(-pad, 0), np.arange(size, size + pad)):
+            if mode in _ZERO_MODES:
+                shape = list(array.shape)
+                shape[axis] = pad
+                ends.append(da.zeros(shape, dtype=array.dtype, chunks=-1))
+            else:
+                indices = _source_positions(positions, size, mode)
+                ends.append(da.take(array, indices, axis=axis))
+        chunks = list(array.chunks[axis])
+        extended = da.concatenate([ends[0], array, ends[1]], axis=axis)
+        chunks[0] += pad
+        chunks[-1] += pad
+        array = extended.rechunk({axis: tuple(chunks)})
+    return array
+
+
+def _crop(
+    location: tuple[int, ...],
+    counts: tuple[int, ...],
+    depth: tuple[int, ...],
+    extended: bool,
+) -> tuple[slice, ...]:
+    """Return the slices that remove the halo from a block's result."""
+    index = []
+    for place, count, pad in zip(location, counts, depth, strict=True):
+        # Without an extension, the outer ends of the edge blocks are the image border.
+        low = pad if extended or place > 0 else 0
+        high = pad if extended or place < count - 1 else 0
+        index.append(slice(low, -high if high else None))
+    return tuple(index)
+
+
+def _run_block(
+    block: np.ndarray,
+    *,
+    names: tuple[int | str, ...],
+    halo: tuple[int, ...],
+    extended: bool,
+    options: dict[str, Any],
+    block_info: dict | None = None,
+) -> np.ndarray:
+    """Differentiate one block with its halo and return the requested outputs, cropped."""
+    info = block_info[0]
+    crop = _crop(tuple(info["chunk-location"]), tuple(info["num-chunks"]), halo, extended)
+    computed = _engine(np.asarray(block), **options)
+    if len(names) == 1:
+        return computed[names[0]][crop]
+    return np.stack([computed[name][crop] for name in names])
+
+
+def _lazy_outputs(
+    array: da.Array,
+    keys: tuple[int | str, ...],
+    *,
+    axes: tuple[int, ...],
+    spacing: tuple[float, ...],
+    method: str,
+    sigma: float,
+    mode: str,
+    wanted: tuple[int, ...],
+    keep: tuple[int, ...],
+    magnitude: bool,
+    direction: bool,
+) -> da.Array:
+    """Return one dask array (one key) or a stack along a new first axis (several keys)."""
+    depth = halo_depth(array.ndim, axes, spacing, method, sigma, wanted)
+    # Central differences are one-sided at the border: nothing to extend there.
+    extended = method != "central"
+    work = _extend(array, depth, mode) if extended else array
+    # A halo may not be deeper than a chunk: merge chunks that are too thin.
+    chunks = tuple(
+        ensure_minimum_chunksize(pad, axis_chunks) if pad else axis_chunks
+        for pad, axis_chunks in zip(depth, work.chunks, strict=True)
+    )
+    if chunks != work.chunks:
+        work = work.rechunk(chunks)
+    out_chunks = []
+    for axis_chunks, pad in zip(chunks, depth, strict=True):
+        sizes = list(axis_chunks)
+        if extended:
+            sizes[0] -= pad
+            sizes[-1] -= pad
+        out_chunks.append(tuple(sizes))
+    options = {
+        "axes": axes,
+        "spacing": spacing,
+        "method": method,
+        "sigma": sigma,
+        "mode": mode,
+        "wanted": wanted,
+        "keep": keep,
+        "magnitude": magnitude,
+        "direction": direction,
+    }
+    stacked = len(keys) > 1
+    result = da.map_overlap(
+        _run_block,
+        work,
+        depth=dict(enumerate(depth)),
+        boundary="none",
+        trim=False,
+        allow_rechunk=False,
+        chunks=(((len(keys),),) if stacked else ()) + tuple(out_chunks),
+        new_axis=[0] if stacked else None,
+        dtype=np.float32,
+        meta=np.empty((0,) * (array.ndim + stacked), dtype=np.float32),
+        names=keys,
+        halo=depth,
+        extended=extended,
+        options=options,
+    )
+    if not stacked and result.chunks != array.chunks:
+        result = result.rechunk(array.chunks)
+    return result
+
+
+def engine(
+    array: da.Array,
+    axes: tuple[int, ...],
+    spacing: tuple[float, ...],
+    method: str,
+    sigma: float,
+    mode: str,
+    *,
+    wanted: tuple[int, ...],
+    keep: tuple[int, ...] = (),
+    magnitude: bool = False,
+    direction: bool = False,
+    shared: bool = False,
+) -> dict[int | str, da.Array]:
+    """Return the outputs of :func:`._gradients._engine` as lazy dask arrays.
+
+    Parameters
+    ----------
+    array : dask.array.Array
+        Validated real image of any dtype (see :func:`as_real_dask`).
+    axes, spacing, method, sigma, mode
+        Normalised options, as :func:`napari_derivatives.gradient` takes them.
+    wanted, keep, magnitude, direction
+        As :func:`._gradients._engine` takes them.
+    shared : bool
+        False (default): every output is its own graph that computes only the
+        components it needs, block by block, so displaying one output never
+        computes another. True: all outputs come from one graph whose blocks
+        compute each component once; best when all outputs are computed
+        together (``dask.array.store``), as batch runs do.
+
+    Returns
+    -------
+    dict
+        Float32 dask arrays of ``array.shape`` and ``array.chunks``, keyed as the
+        eager engine keys them: the kept components by axis, ``"magnitude"``
+        and ``"direction"`` when asked for.
+    """
+    common = {"axes": axes, "spacing": spacing, "method": method, "sigma": sigma, "mode": mode}
+    keys: list[int | str] = list(keep)
+    if magnitude:
+        keys.append("magnitude")
+    if direction:
+        keys.append("direction")
+    if shared and len(keys) > 1:
+        stacked = _lazy_outputs(
+            array,
+            tuple(keys),
+            wanted=wanted,
+            keep=keep,
+            magnitude=magnitude,
+            direction=direction,
+            **common,
+        )
+        results = {}
+        for index, key in enumerate(keys):
+            result = stacked[index]
+            results[key] = (
+                result if result.chunks == array.chunks else result.rechunk(array.chunks)
+            )
+        return results
+    results = {}
+    for axis in keep:
+        results[axis] = _lazy_outputs(
+            array,
+            (axis,),
+            wanted=(axis,),
+            keep=(axis,),
+            magnitude=False,
+            direction=False,
+            **common,
+        )
+    if magnitude:
+        results["magnitude"] = _lazy_outputs(
+            array,
+            ("magnitude",),
+            wanted=wanted,
+            keep=(),
+            magnitude=True,
+            direction=False,
+            **common,
+        )
+    if direction:
+        results["direction"] = _lazy_outputs(
+            array,
+            ("direction",),
+            wanted=axes[-2:],
+            keep=(),
+            magnitude=False,
+            direction=True,
+            **common,
+        )
+    return results
