@@ -142,3 +142,124 @@ def test_bad_input_names_the_parameter(viewer, ramp_2d):
     with pytest.raises(ValueError, match="sigma"):
         add_gradient_layers(viewer, "ramp", method="gaussian", sigma=0.0)
     assert len(viewer.layers) == 2
+
+
+# --- lazy and multiscale gradient layers --------------------------------------------------
+
+
+def ramp_pyramid(levels=3):
+    """A 64 x 80 ramp (3 per row, 5 per column) and its 2x-downsampled levels."""
+    y, x = np.mgrid[0:64, 0:80].astype(np.float32)
+    base = 3.0 * y + 5.0 * x
+    return [base[:: 2**level, :: 2**level] for level in range(levels)]
+
+
+def test_dask_source_gives_lazy_layers_with_the_eager_values(viewer, ramp_stack, rng):
+    import dask.array as da
+
+    data = ramp_stack + rng.normal(size=ramp_stack.shape).astype(np.float32)
+    lazy_source = viewer.add_image(da.from_array(data, chunks=(2, 7, 9)), name="lazy")
+    eager_source = viewer.add_image(data, name="eager", scale=(1, 1, 1))
+    options = {"method": "gaussian", "sigma": 1.5, "outputs": ("gx", "gy", "magnitude")}
+    lazy = add_gradient_layers(viewer, lazy_source, **options)
+    eager = add_gradient_layers(viewer, eager_source, **options)
+    for got, want in zip(lazy, eager, strict=True):
+        assert isinstance(got.data, da.Array)
+        assert isinstance(want.data, np.ndarray)
+        np.testing.assert_array_equal(np.asarray(got.data), want.data)
+        # One plane per chunk along the sliced axis: showing a plane computes that plane.
+        assert got.data.chunks[0] == (1, 1, 1)
+    # Three 3D chunks along x: the lazy layer keeps the source's chunking in the plane.
+    assert lazy[0].data.chunks[1:] == ((7, 7, 7, 7, 2), (9, 9, 9, 9, 4))
+
+
+def test_lazy_is_a_choice_and_follows_a_size_threshold(viewer, ramp_2d, monkeypatch):
+    import dask.array as da
+
+    from napari_derivatives import _layers
+
+    image = viewer.add_image(ramp_2d, name="ramp", scale=(0.5, 2.0))
+    (gx,) = add_gradient_layers(viewer, image, outputs=("gx",), lazy=True)
+    assert isinstance(gx.data, da.Array)
+    np.testing.assert_allclose(interior(np.asarray(gx.data)), 2.5, rtol=1e-5)
+    (gx,) = add_gradient_layers(viewer, image, outputs=("gx",))
+    assert isinstance(gx.data, np.ndarray)
+    monkeypatch.setattr(_layers, "LAZY_THRESHOLD", ramp_2d.size - 1)
+    (gx,) = add_gradient_layers(viewer, image, outputs=("gx",))
+    assert isinstance(gx.data, da.Array)
+    (gx,) = add_gradient_layers(viewer, image, outputs=("gx",), lazy=False)
+    assert isinstance(gx.data, np.ndarray)
+
+
+def test_lazy_rgb_is_differentiated_as_luminance(viewer):
+    x = np.tile(np.arange(32, dtype=np.float32), (24, 1))
+    rgb = np.zeros((24, 32, 3), dtype=np.float32)
+    rgb[..., 1] = 10.0 * x
+    image = viewer.add_image(rgb, name="rgb", rgb=True)
+    (gx,) = add_gradient_layers(viewer, image, outputs=("gx",), lazy=True)
+    assert gx.data.shape == (24, 32)
+    np.testing.assert_allclose(interior(np.asarray(gx.data)), 7.154, rtol=1e-4)
+
+
+@pytest.mark.parametrize("method", ["central", "sobel", "farid", "gaussian"])
+@pytest.mark.parametrize("lazy", [True, False])
+def test_multiscale_levels_agree_in_physical_units(viewer, method, lazy):
+    image = viewer.add_image(ramp_pyramid(), name="pyramid", multiscale=True, scale=(0.5, 2.0))
+    np.testing.assert_allclose(image.downsample_factors[2], (4.0, 4.0))
+    gx, gy, magnitude = add_gradient_layers(viewer, image, method=method, sigma=0.5, lazy=lazy)
+    for layer in (gx, gy, magnitude):
+        assert layer.multiscale
+        assert len(layer.data) == 3
+        np.testing.assert_allclose(layer.scale, image.scale)
+    for level in range(3):
+        # Level k has 2**k times the slope per pixel and 2**k times the pixel size.
+        margin = 5 if method == "gaussian" else 2  # sigma: 1 px along y at level 0
+        np.testing.assert_allclose(interior(np.asarray(gy.data[level]), margin), 6.0, rtol=1e-4)
+        np.testing.assert_allclose(interior(np.asarray(gx.data[level]), margin), 2.5, rtol=1e-4)
+        np.testing.assert_allclose(
+            interior(np.asarray(magnitude.data[level]), margin), np.hypot(6.0, 2.5), rtol=1e-4
+        )
+    assert magnitude.contrast_limits[1] == pytest.approx(np.hypot(6.0, 2.5), rel=1e-4)
+
+
+def test_multiscale_level_equals_the_plain_gradient_of_that_level(viewer):
+    import napari_derivatives as nd
+
+    pyramid = ramp_pyramid()
+    pyramid = [level + np.sin(level) for level in pyramid]
+    image = viewer.add_image(pyramid, name="pyramid", multiscale=True, scale=(0.5, 2.0))
+    (gx,) = add_gradient_layers(viewer, image, method="sobel", outputs=("gx",), lazy=True)
+    for level, data in enumerate(pyramid):
+        expected = nd.gradient(data, method="sobel", spacing=(0.5 * 2**level, 2.0 * 2**level))[1]
+        np.testing.assert_array_equal(np.asarray(gx.data[level]), expected)
+
+
+def test_multiscale_levels_too_small_to_differentiate_are_left_out(viewer):
+    pyramid = [np.ones((8, 8)), np.ones((4, 4)), np.ones((2, 2)), np.ones((1, 1))]
+    image = viewer.add_image(pyramid, name="tiny", multiscale=True)
+    (gx,) = add_gradient_layers(viewer, image, outputs=("gx",))
+    assert len(gx.data) == 3
+
+
+def test_switching_between_multiscale_and_plain_replaces_the_layer(viewer, ramp_2d):
+    plain = viewer.add_image(ramp_pyramid()[0], name="ramp")
+    first = add_gradient_layers(viewer, plain, outputs=("gx", "magnitude"))
+    order = [layer.name for layer in viewer.layers]
+    # The same name now belongs to a multiscale source: the outputs must follow.
+    viewer.layers.remove(plain)
+    pyramid = viewer.add_image(ramp_pyramid(), name="ramp", multiscale=True)
+    viewer.layers.move(viewer.layers.index(pyramid), 0)
+    second = add_gradient_layers(viewer, pyramid, outputs=("gx", "magnitude"))
+    assert all(layer.multiscale for layer in second)
+    assert all(a is not b for a, b in zip(first, second, strict=True))
+    assert [layer.name for layer in viewer.layers] == order
+    # Multiscale again, other settings: now updated in place.
+    third = add_gradient_layers(viewer, pyramid, outputs=("gx", "magnitude"), method="sobel")
+    assert all(a is b for a, b in zip(second, third, strict=True))
+    assert third[0].metadata["napari_derivatives"]["method"] == "sobel"
+    # And back to a plain source: replaced by a plain layer.
+    viewer.layers.remove(pyramid)
+    plain = viewer.add_image(ramp_2d, name="ramp")
+    fourth = add_gradient_layers(viewer, plain, outputs=("gx",))
+    assert not fourth[0].multiscale
+    np.testing.assert_allclose(interior(fourth[0].data), 5.0, rtol=1e-5)

@@ -102,6 +102,51 @@ def default_gradient_axes(ndim: int) -> tuple[int, ...]:
     return tuple(range(max(ndim - 2, 0), ndim))
 
 
+#: Images with more pixels than this get lazy (dask) gradient layers even when
+#: they are in memory: each output is then computed a plane at a time as napari
+#: shows it, instead of allocating ``4 bytes x pixels`` per output up front.
+LAZY_THRESHOLD = 2**26
+
+# Contrast limits of lazy outputs are estimated on at most this many pixels per axis
+# of a central plane, so that adding the layers never computes the whole volume.
+_LIMITS_SAMPLE = 1024
+
+
+def _is_in_memory(data: Any) -> bool:
+    return isinstance(data, np.ndarray)
+
+
+def _lazy_intensity(data: Any, rgb: bool) -> Any:
+    """Return a layer's level as a dask array, one chunk per plane napari slices through."""
+    import dask.array as da
+
+    if not isinstance(data, da.Array):
+        chunks = getattr(data, "chunks", None)
+        if not (isinstance(chunks, tuple) and all(isinstance(c, int) for c in chunks)):
+            chunks = "auto"
+        data = da.from_array(data, chunks=chunks)
+    if rgb:
+        data = data.rechunk({-1: -1}).map_blocks(
+            rgb_to_luminance,
+            drop_axis=-1,
+            dtype=np.float32,
+            meta=np.empty((0,) * (data.ndim - 1), np.float32),
+        )
+    # napari shows the last two axes and slices through the others: one plane per
+    # chunk there means showing a plane computes that plane (and its halo), not a slab.
+    leading = {axis: 1 for axis in range(data.ndim - 2) if max(data.chunks[axis]) > 1}
+    return data.rechunk(leading) if leading else data
+
+
+def _wants_lazy(image: napari.layers.Image, lazy: bool | None) -> bool:
+    if lazy is not None:
+        return bool(lazy)
+    levels = list(image.data) if image.multiscale else [image.data]
+    finest = levels[0]
+    size = int(np.prod(finest.shape[:-1] if image.rgb else finest.shape))
+    return size > LAZY_THRESHOLD or not all(_is_in_memory(level) for level in levels)
+
+
 def compute_gradient_outputs(
     image: napari.layers.Image,
     *,
@@ -109,7 +154,8 @@ def compute_gradient_outputs(
     outputs: Sequence[str] = ("gx", "gy", "magnitude"),
     axes: Sequence[int] | None = None,
     sigma: float = 1.0,
-) -> dict[str, np.ndarray]:
+    lazy: bool | None = None,
+) -> dict[str, Any]:
     """Compute gradient outputs of an image layer, in its physical units.
 
     This touches no viewer, so it can run in a worker thread.
@@ -127,23 +173,92 @@ def compute_gradient_outputs(
         (each 2D plane of a stack).
     sigma : float
         Gaussian scale for ``method="gaussian"``, in the layer's physical units.
+    lazy : bool, optional
+        True: return dask arrays that compute a block when it is read. False:
+        compute numpy arrays now. None (default): lazy when the layer's data is
+        not a numpy array (dask, zarr, ...) or has more than
+        :data:`LAZY_THRESHOLD` pixels. Both give the same values.
 
     Returns
     -------
-    dict of str to numpy.ndarray
-        One float32 array per requested output, in the order requested.
+    dict of str to array or list of array
+        One float32 array (numpy, or dask when lazy) per requested output, in the
+        order requested. For a multiscale layer, a list with one array per level:
+        each level is differentiated with its own pixel size, ``scale`` times the
+        level's ``downsample_factors``, so all levels agree in physical units.
+        Coarse levels with fewer than two samples along a differentiated axis
+        are left out.
     """
-    data = layer_intensity(image)
-    if axes is None:
-        axes = default_gradient_axes(data.ndim)
-    return gradient_outputs(
-        data,
-        outputs,
-        method=method,
-        spacing=tuple(float(s) for s in image.scale),
-        axes=axes,
-        sigma=sigma,
+    lazy = _wants_lazy(image, lazy)
+    levels = list(image.data) if image.multiscale else [image.data]
+    factors = (
+        np.asarray(image.downsample_factors, dtype=float)
+        if image.multiscale
+        else np.ones((1, image.ndim))
     )
+    scale = np.asarray(image.scale, dtype=float)
+    if axes is None:
+        axes = default_gradient_axes(image.ndim)
+    per_level: list[dict[str, Any]] = []
+    for level, (data, factor) in enumerate(zip(levels, factors, strict=True)):
+        if lazy:
+            data = _lazy_intensity(data, image.rgb)
+        else:
+            data = np.asarray(data)
+            data = rgb_to_luminance(data) if image.rgb else data
+        shape = data.shape
+        if level and any(shape[axis] < 2 for axis in axes):
+            break
+        spacing = tuple(float(s) for s in scale * factor)
+        per_level.append(
+            gradient_outputs(data, outputs, method=method, spacing=spacing, axes=axes, sigma=sigma)
+        )
+    if not image.multiscale:
+        return per_level[0]
+    return {name: [level[name] for level in per_level] for name in per_level[0]}
+
+
+def _limits_sample(data: Any) -> np.ndarray:
+    """Return (a central plane of) the data that contrast limits are estimated on."""
+    if isinstance(data, list):
+        # The coarsest level of a pyramid stands for the whole image.
+        data = data[-1]
+    if _is_in_memory(data):
+        return data
+    index = [size // 2 for size in data.shape[:-2]]
+    for size in data.shape[-2:]:
+        start = max(0, (size - _LIMITS_SAMPLE) // 2)
+        index.append(slice(start, start + _LIMITS_SAMPLE))
+    return np.asarray(data[tuple(index)])
+
+
+def gradient_contrast_limits(results: Mapping[str, Any]) -> dict[str, tuple[float, float]]:
+    """Return the contrast limits the output layers get.
+
+    Components are symmetric around zero, the magnitude runs from zero, the
+    direction spans ``(-pi, pi)``. Lazy outputs are estimated on a central plane
+    of at most 1024 x 1024 pixels (multiscale: of the coarsest level), so this
+    computes little; it may still read data, so the widget runs it in a worker.
+
+    Parameters
+    ----------
+    results : mapping of str to array or list of array
+        Output name to data, as returned by :func:`compute_gradient_outputs`.
+
+    Returns
+    -------
+    dict of str to (float, float)
+        Contrast limits per output.
+    """
+    limits = {}
+    for output, data in results.items():
+        if output == "direction":
+            limits[output] = (-np.pi, np.pi)
+        elif output == "magnitude":
+            limits[output] = _sequential_limits(_limits_sample(data))
+        else:
+            limits[output] = _symmetric_limits(_limits_sample(data))
+    return limits
 
 
 def _symmetric_limits(data: np.ndarray) -> tuple[float, float]:
@@ -157,16 +272,6 @@ def _sequential_limits(data: np.ndarray) -> tuple[float, float]:
     finite = data[np.isfinite(data)]
     high = float(np.max(finite)) if finite.size else 0.0
     return (0.0, high or 1.0)
-
-
-def _display_settings(output: str, data: np.ndarray) -> dict[str, Any]:
-    if output == "direction":
-        limits = (-np.pi, np.pi)
-    elif output == "magnitude":
-        limits = _sequential_limits(data)
-    else:
-        limits = _symmetric_limits(data)
-    return {"colormap": OUTPUT_COLORMAPS[output], "contrast_limits": limits}
 
 
 def _transform_settings(image: napari.layers.Image) -> dict[str, Any]:
@@ -185,15 +290,18 @@ def _transform_settings(image: napari.layers.Image) -> dict[str, Any]:
 def apply_gradient_outputs(
     viewer: napari.Viewer,
     image: napari.layers.Image,
-    results: Mapping[str, np.ndarray],
+    results: Mapping[str, Any],
     *,
     method: str = "central",
+    contrast_limits: Mapping[str, tuple[float, float]] | None = None,
 ) -> list[napari.layers.Image]:
     """Add the computed outputs to the viewer, or update the layers already there.
 
     A layer named ``"<image> <output>"`` that already exists is updated in place
     (data, transforms, colormap and contrast limits), so running again with other
-    settings does not pile up layers.
+    settings does not pile up layers. napari cannot turn a layer into a
+    multiscale one or back, so such a layer is replaced instead, at the same
+    place in the layer list.
 
     Parameters
     ----------
@@ -201,10 +309,14 @@ def apply_gradient_outputs(
         The viewer to add the layers to.
     image : napari.layers.Image
         The source layer; output layers copy its transforms.
-    results : mapping of str to numpy.ndarray
-        Output name to data, as returned by :func:`compute_gradient_outputs`.
+    results : mapping of str to array or list of array
+        Output name to data, as returned by :func:`compute_gradient_outputs`
+        (numpy or dask arrays; a list of levels for a multiscale layer).
     method : str
         The operator used, recorded in the layers' metadata.
+    contrast_limits : mapping of str to (float, float), optional
+        Contrast limits per output, as :func:`gradient_contrast_limits` returns
+        them (computed here when not given).
 
     Returns
     -------
@@ -213,13 +325,25 @@ def apply_gradient_outputs(
     """
     from napari.layers import Image
 
+    if contrast_limits is None:
+        contrast_limits = gradient_contrast_limits(results)
     layers = []
     for output, data in results.items():
+        multiscale = isinstance(data, list)
         name = output_layer_name(image.name, output)
-        settings = {**_transform_settings(image), **_display_settings(output, data)}
+        settings = {
+            **_transform_settings(image),
+            "colormap": OUTPUT_COLORMAPS[output],
+            "contrast_limits": contrast_limits[output],
+        }
         metadata = {_METADATA_KEY: {"source": image.name, "output": output, "method": method}}
         existing = next((layer for layer in viewer.layers if layer.name == name), None)
-        if isinstance(existing, Image) and not existing.rgb and not existing.multiscale:
+        if (
+            isinstance(existing, Image)
+            and not existing.rgb
+            and existing.multiscale == multiscale
+            and existing.ndim == image.ndim
+        ):
             with existing.events.blocker_all():
                 for key in ("scale", "translate", "rotate", "shear", "affine", "units"):
                     setattr(existing, key, settings[key])
@@ -230,9 +354,15 @@ def apply_gradient_outputs(
             existing.refresh()
             layers.append(existing)
         else:
+            position = None
             if existing is not None:
+                position = viewer.layers.index(existing)
                 viewer.layers.remove(existing)
-            added = viewer.add_image(data, name=name, metadata=metadata, **settings)
+            added = viewer.add_image(
+                data, name=name, metadata=metadata, multiscale=multiscale, **settings
+            )
+            if position is not None:
+                viewer.layers.move(viewer.layers.index(added), position)
             layers.append(added)
     return layers
 
@@ -278,6 +408,7 @@ def add_gradient_layers(
     outputs: Sequence[str] = ("gx", "gy", "magnitude"),
     axes: Sequence[int] | None = None,
     sigma: float = 1.0,
+    lazy: bool | None = None,
 ) -> list[napari.layers.Image]:
     """Add gradient layers of an image layer to a viewer, in physical units.
 
@@ -309,6 +440,13 @@ def add_gradient_layers(
     sigma : float
         Scale of the derivative of Gaussian in the layer's physical units
         (``method="gaussian"`` only).
+    lazy : bool, optional
+        True: the layers hold dask arrays, computed block by block as napari
+        shows them (instant, and fit for images larger than memory). False:
+        compute everything now. None (default): lazy when the layer's data is
+        dask, zarr or another array not in memory, or has more than
+        :data:`LAZY_THRESHOLD` pixels. A multiscale layer gives multiscale
+        gradient layers, each level differentiated with its own pixel size.
 
     Returns
     -------
@@ -333,7 +471,7 @@ def add_gradient_layers(
     """
     image = resolve_image_layer(viewer, layer)
     results = compute_gradient_outputs(
-        image, method=method, outputs=outputs, axes=axes, sigma=sigma
+        image, method=method, outputs=outputs, axes=axes, sigma=sigma, lazy=lazy
     )
     return apply_gradient_outputs(viewer, image, results, method=method)
 
