@@ -141,3 +141,94 @@ def test_hint_is_shown_over_the_figure(plot):
     assert plot.hint == "No image layer"
     plot.set_hint("")
     assert plot.hint == ""
+
+
+# --- blitting ------------------------------------------------------------------------------
+
+
+def canvas_pixels(plot):
+    return np.asarray(plot.canvas.buffer_rgba()).copy()
+
+
+def noisy_profile(seed, noise=3.0, size=2000):
+    rng = np.random.default_rng(seed)
+    x = np.linspace(0, 100, size)
+    return make_profile(x, 50 + 20 * np.sin(x / 7) + rng.normal(0, noise, size))
+
+
+@pytest.mark.parametrize("visible", [(True, True), (True, False), (False, True)])
+def test_a_blit_shows_what_a_full_redraw_shows(plot, visible):
+    plot.set_visible_axes(*visible)
+    plot.set_profiles([noisy_profile(1), noisy_profile(2)], ["red", "blue"], ["a", "b"])
+    plot.set_edges([[Edge(30.0, np.zeros(2), 5.0)], []], ["red", "blue"])
+    # Constrained layout settles over two draws: compare with a settled figure.
+    plot.canvas.draw()
+    plot.canvas.draw()
+    redraws, frames = plot.redraw_count, plot.frame_count
+    limits = [axes.get_ylim() for axes in plot._axes]
+
+    # The same noise, scaled down: the curves stay within the limits, and do not
+    # shrink much.
+    plot.set_profiles([noisy_profile(1, 2.4), noisy_profile(2, 2.4)], ["red", "blue"], ["a", "b"])
+    plot.set_edges([[Edge(60.0, np.zeros(2), 4.0)], []], ["red", "blue"])
+    assert [axes.get_ylim() for axes in plot._axes] == limits  # within the hysteresis
+    plot.flush()
+    assert plot.redraw_count == redraws and plot.frame_count == frames + 1
+    blitted = canvas_pixels(plot)
+
+    plot.canvas.draw()
+    assert plot.redraw_count == redraws + 1
+    np.testing.assert_array_equal(blitted, canvas_pixels(plot))
+
+
+def test_updates_of_one_event_loop_turn_cost_one_frame(plot, qtbot):
+    plot.set_profiles([noisy_profile(1, 4.0)], ["red"], ["a"])
+    qtbot.waitUntil(lambda: plot.redraw_count >= 1, timeout=3000)
+    qtbot.wait(50)
+    redraws, frames = plot.redraw_count, plot.frame_count
+    for step in range(20):
+        plot.set_profiles([noisy_profile(1, 3.0 + step * 0.02)], ["red"], ["a"])
+        plot.set_edges([], [])
+        plot.set_hint("")
+    assert plot.frame_count == frames  # nothing before the event loop turns
+    qtbot.waitUntil(lambda: plot.frame_count > frames, timeout=3000)
+    qtbot.wait(50)
+    assert plot.frame_count == frames + 1
+    assert plot.redraw_count == redraws  # the curves stayed within the limits: a blit
+
+
+def test_what_a_blit_cannot_show_is_a_full_redraw(plot, qtbot):
+    plot.show()
+    qtbot.waitExposed(plot)
+    x = np.linspace(0, 10, 11)
+    plot.set_profiles([make_profile(x, x)], ["red"], ["a"])
+    qtbot.waitUntil(lambda: plot.redraw_count >= 1, timeout=3000)
+    for change in (
+        lambda: plot.set_profiles([make_profile(x, 50 * x)], ["red"], ["a"]),  # limits
+        lambda: plot.set_profiles([make_profile(x, 50 * x)], ["red"], ["b"]),  # legend
+        lambda: plot.set_hint("a hint"),
+        lambda: plot.set_distance_label("distance (mm)"),
+        lambda: plot.set_theme("#000000", "#ffffff"),
+        lambda: plot.resize(420, 480),
+    ):
+        redraws = plot.redraw_count
+        change()
+        qtbot.waitUntil(lambda r=redraws: plot.redraw_count > r, timeout=3000)
+    # The same label again changes nothing and costs nothing.
+    frames = plot.frame_count
+    plot.set_distance_label("distance (mm)")
+    plot.set_derivative_label(plot.derivative_axes.get_ylabel())
+    qtbot.wait(50)
+    assert plot.frame_count == frames
+
+
+def test_saving_the_figure_draws_the_curves(plot, tmp_path):
+    from matplotlib.image import imread
+
+    plot.set_profiles([noisy_profile(1)], ["red"], ["a"])
+    plot.set_theme("#ffffff", "#000000")
+    path = tmp_path / "figure.png"
+    plot.figure.savefig(path)
+    pixels = imread(path)
+    red = (pixels[..., 0] > 0.9) & (pixels[..., 1] < 0.2) & (pixels[..., 2] < 0.2)
+    assert red.sum() > 500  # both curves, not only the legend's sample line

@@ -285,6 +285,23 @@ def test_a_burst_of_changes_costs_one_redraw(ramp_scene, dock, qtbot):
     assert widget.profiles[0].distance[-1] == pytest.approx(80.0)
 
 
+def test_a_drag_within_the_limits_is_blitted_once_per_burst(ramp_scene, dock, qtbot):
+    _, shapes = ramp_scene
+    widget = dock()
+    plot = widget.plot
+    qtbot.waitUntil(lambda: plot.redraw_count >= 1, timeout=TIMEOUT)
+    qtbot.wait(100)
+    redraws, frames = plot.redraw_count, plot.frame_count
+    for stop in range(26, 46):
+        shapes.data = [horizontal(20, 5, stop)]
+    qtbot.waitUntil(lambda: plot.frame_count > frames, timeout=TIMEOUT)
+    qtbot.wait(100)
+    # One frame for the burst, and a blit: the last line is the first one again.
+    assert plot.frame_count == frames + 1
+    assert plot.redraw_count == redraws
+    np.testing.assert_allclose(plot.intensity_lines[0].get_xdata(), np.arange(41) * 2.0)
+
+
 def test_choosing_another_image_disconnects_the_first(viewer, ramp_scene, dock, qtbot):
     first, _ = ramp_scene
     second = viewer.add_image(x_ramp(slope=7.0), scale=(2, 2), name="steeper")

@@ -2,14 +2,19 @@
 
 :class:`ProfilePlot` draws intensity profiles (top) and their derivatives
 (bottom) on two axes sharing the distance axis. It is built for live updates:
-the curves are :class:`~matplotlib.lines.Line2D` artists updated in place with
-``set_data``, the axes are rescaled only when the data leave the view or shrink
-a lot, and the canvas is redrawn with ``draw_idle``, so dragging a line over an
-image costs one cheap redraw per event-loop turn, never a full re-plot.
+the curves are animated :class:`~matplotlib.lines.Line2D` artists updated in
+place with ``set_data``, and the axes are rescaled only when the data leave the
+view or shrink a lot. A full redraw of the figure (ticks, labels, legend, text
+layout: tens of milliseconds) happens only when something other than the curves
+changes: limits, legend, labels, hint, visible axes, theme, size. It caches the
+figure without the curves; every other update restores that background, draws
+the curves over it and blits the axes to the screen (a millisecond or two). Both
+are coalesced to one per turn of the Qt event loop, however many updates came in.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,6 +23,8 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg, NavigationToolbar2QT
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.transforms import Bbox
+from qtpy.QtCore import QRect, QTimer
 from qtpy.QtWidgets import QVBoxLayout, QWidget
 
 #: Fraction of the data range added on each side when the axes are rescaled.
@@ -79,6 +86,10 @@ class ProfilePlot(QWidget):
         Zoom, pan and save-figure buttons for ``canvas``.
     intensity_axes, derivative_axes : matplotlib.axes.Axes
         The top (intensity) and bottom (derivative) axes.
+    redraw_count : int
+        Full redraws of the figure so far (each caches the background).
+    frame_count : int
+        Times the curves were put on screen so far: full redraws plus blits.
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -112,6 +123,19 @@ class ProfilePlot(QWidget):
         self._hint = self.figure.text(
             0.5, 0.5, "", ha="center", va="center", wrap=True, fontsize="medium"
         )
+        self.redraw_count = 0
+        self.frame_count = 0
+        # The figure as last drawn without the curves, and the renderer it came from.
+        self._cached_figure: Any = None
+        self._cached_renderer: Any = None
+        self._cached_legend: Any = None
+        self._full_redraw_pending = False
+        # A zero-delay single-shot timer coalesces the blits of one event-loop turn.
+        self._blit_timer = QTimer(self)
+        self._blit_timer.setSingleShot(True)
+        self._blit_timer.setInterval(0)
+        self._blit_timer.timeout.connect(self._blit_curves)
+        self.canvas.mpl_connect("draw_event", self._on_canvas_draw)
         self.set_distance_label("distance")
         self.set_derivative_label("d intensity / d distance")
 
@@ -179,10 +203,10 @@ class ProfilePlot(QWidget):
             for line in (top, bottom):
                 line.set_color(color)
             top.set_label(label)
-        self._update_legend(colors, labels)
-        self._rescale(force=count_changed or self._rescale_all)
+        legend_changed = self._update_legend(colors, labels)
+        rescaled = self._rescale(force=count_changed or self._rescale_all)
         self._rescale_all = False
-        self.canvas.draw_idle()
+        self._request_frame(full=count_changed or legend_changed or rescaled)
 
     def set_edges(self, edges: Sequence[Sequence[Any]], colors: Sequence[Any]) -> None:
         """Mark edges: a dot on the derivative curve and a dashed line across both axes.
@@ -197,6 +221,8 @@ class ProfilePlot(QWidget):
             One matplotlib colour per profile.
         """
         count = len(edges)
+        if count == 0 and not self._edge_markers:
+            return
         self._resize(self._edge_markers, self.derivative_axes, count, marker="o", linestyle="")
         for axes, guides in self._edge_guides.items():
             self._resize(
@@ -221,8 +247,7 @@ class ProfilePlot(QWidget):
             for guides in self._edge_guides.values():
                 guides[index].set_data(guide_x, guide_y)
                 guides[index].set_color(color)
-        self._rescale(force=False)
-        self.canvas.draw_idle()
+        self._request_frame(full=self._rescale(force=False))
 
     def set_hint(self, text: str) -> None:
         """Show ``text`` in the middle of the figure (``""`` hides it).
@@ -234,7 +259,7 @@ class ProfilePlot(QWidget):
         """
         if text != self._hint.get_text():
             self._hint.set_text(text)
-            self.canvas.draw_idle()
+            self._request_frame(full=True)
 
     # --- appearance ---------------------------------------------------------------------
 
@@ -246,10 +271,12 @@ class ProfilePlot(QWidget):
         label : str
             For example ``"distance (µm)"``.
         """
+        if all(axes.get_xlabel() == label for axes in self._axes):
+            return
         for axes in self._axes:
             axes.set_xlabel(label)
         self._place_x_labels()
-        self.canvas.draw_idle()
+        self._request_frame(full=True)
 
     def set_derivative_label(self, label: str) -> None:
         """Label the derivative (lower) axis.
@@ -259,8 +286,10 @@ class ProfilePlot(QWidget):
         label : str
             For example ``"d intensity / d distance (per µm)"``.
         """
+        if self.derivative_axes.get_ylabel() == label:
+            return
         self.derivative_axes.set_ylabel(label)
-        self.canvas.draw_idle()
+        self._request_frame(full=True)
 
     def set_visible_axes(self, intensity: bool, derivative: bool) -> None:
         """Show or hide the intensity and derivative axes.
@@ -282,7 +311,7 @@ class ProfilePlot(QWidget):
         for axes, show in zip(self._axes, self._visible, strict=True):
             axes.set_visible(show)
         self._place_x_labels()
-        self.canvas.draw_idle()
+        self._request_frame(full=True)
 
     def set_theme(self, background: Any, foreground: Any) -> None:
         """Colour the figure like the application around it.
@@ -312,23 +341,132 @@ class ProfilePlot(QWidget):
             [line.get_color() for line in self._intensity_lines],
             [line.get_label() for line in self._intensity_lines],
         )
-        self.canvas.draw_idle()
+        self._request_frame(full=True)
+
+    def flush(self) -> None:
+        """Put the latest curves on screen now rather than on the next event-loop turn.
+
+        A caller that changes several things in one go (curves, edges, hint) calls
+        this once at the end, so that they cost one blit. A pending full redraw is
+        left to the event loop.
+        """
+        if self._blit_timer.isActive():
+            self._blit_timer.stop()
+            self._blit_curves()
 
     def autoscale(self) -> None:
         """Fit the axes to the data now, as the next update would after a reset."""
         self._rescale(force=True)
-        self.canvas.draw_idle()
+        self._request_frame(full=True)
 
     # --- internals ----------------------------------------------------------------------
 
     @staticmethod
     def _resize(lines: list[Line2D], axes: Axes, count: int, **style: Any) -> None:
+        # Bevelled, not matplotlib's round joins: a noisy profile has a corner per
+        # sample, and rounding thousands of them is a quarter of the time to draw it.
         while len(lines) > count:
             lines.pop().remove()
         while len(lines) < count:
-            line = Line2D([], [], **style)
+            # Animated: a full redraw leaves it out of the cached background, and
+            # _draw_curves puts it on top (savefig draws it like any artist).
+            line = Line2D([], [], animated=True, solid_joinstyle="bevel", **style)
             axes.add_line(line)
             lines.append(line)
+
+    def _request_frame(self, *, full: bool) -> None:
+        """Put the current curves on screen on the next turn of the event loop."""
+        if full:
+            self._full_redraw_pending = True
+            self.canvas.draw_idle()
+        elif not self._blit_timer.isActive():
+            self._blit_timer.start()
+
+    def _on_canvas_draw(self, _event: Any) -> None:
+        # Every full draw, ours or matplotlib's (resize, toolbar zoom), lands here.
+        if self.canvas.is_saving():
+            return
+        self._full_redraw_pending = False
+        self._cached_figure = self.canvas.copy_from_bbox(self.figure.bbox)
+        self._cached_renderer = self.canvas.get_renderer()
+        self._draw_curves()
+        legend = self._shown_legend()
+        self._cached_legend = None
+        if legend is not None:
+            # Laying out the legend's text costs as much as drawing a curve. Its frame
+            # is opaque, so what is inside does not depend on the curves under it: kept
+            # and put back by each blit over the frame, until the next full redraw.
+            box = legend.get_window_extent()
+            frame = legend.get_frame()
+            # Inside the frame's line and its rounded corners.
+            inset = frame.get_linewidth() * self.figure.dpi / 72 + 2.0
+            self._cached_legend = (frame, self.canvas.copy_from_bbox(box.padded(-inset)))
+            # The "best" place is found again only when the view changes (a new
+            # legend, new limits), so that it does not jump while a line is dragged.
+            anchor = legend.get_bbox_to_anchor()
+            if anchor.width > 0 and anchor.height > 0:
+                legend.set_loc(
+                    ((box.x0 - anchor.x0) / anchor.width, (box.y0 - anchor.y0) / anchor.height)
+                )
+        self.redraw_count += 1
+        self.frame_count += 1
+
+    def _draw_curves(self, *, legend: bool = True) -> None:
+        for axes, shown in zip(self._axes, self._visible, strict=True):
+            if not shown:
+                continue
+            if axes is self.intensity_axes:
+                curves = [*self._intensity_lines, *self._edge_guides[axes]]
+            else:
+                curves = [*self._derivative_lines, *self._edge_guides[axes], *self._edge_markers]
+            for line in curves:
+                axes.draw_artist(line)
+            if legend and axes.get_legend() is not None:
+                # Over the curves, as in a full draw.
+                axes.draw_artist(axes.get_legend())
+
+    def _shown_legend(self) -> Any:
+        for axes, shown in zip(self._axes, self._visible, strict=True):
+            if shown and axes.get_legend() is not None:
+                return axes.get_legend()
+        return None
+
+    def _blit_curves(self) -> None:
+        if self._full_redraw_pending:
+            self.canvas.draw_idle()
+            return
+        renderer = getattr(self.canvas, "renderer", None)
+        if (
+            self._cached_figure is None
+            or renderer is None
+            or renderer is not self._cached_renderer
+            or (renderer.width, renderer.height) != self._cached_figure.get_extents()[2:]
+        ):
+            self._request_frame(full=True)
+            return
+        self.canvas.restore_region(self._cached_figure)
+        self._draw_curves(legend=self._cached_legend is None)
+        if self._cached_legend is not None:
+            frame, inside = self._cached_legend
+            frame.draw(renderer)
+            self.canvas.restore_region(inside)
+        shown = [axes.bbox for axes, show in zip(self._axes, self._visible, strict=True) if show]
+        if shown:
+            # Markers at the axes' edge overhang it by a few pixels. update(), not
+            # the synchronous repaint() of canvas.blit: Qt then paints it together
+            # with napari's canvas, one composition of the window instead of two.
+            ratio = self.canvas.device_pixel_ratio
+            left, bottom, right, top = Bbox.union(shown).padded(8.0).extents / ratio
+            height = self.canvas.rect().height()
+            self.canvas.update(
+                QRect(
+                    math.floor(left),
+                    math.floor(height - top),
+                    math.ceil(right - left) + 1,
+                    math.ceil(top - bottom) + 1,
+                )
+            )
+        self.frame_count += 1
 
     def _place_x_labels(self) -> None:
         # Only the lowest visible axes carries the distance ticks and label.
@@ -337,17 +475,17 @@ class ProfilePlot(QWidget):
             axes.tick_params(labelbottom=axes is bottom)
             axes.xaxis.label.set_visible(axes is bottom)
 
-    def _update_legend(self, colors: Sequence[Any], labels: Sequence[str]) -> None:
+    def _update_legend(self, colors: Sequence[Any], labels: Sequence[str]) -> bool:
         key = (tuple(map(str, colors)), tuple(labels))
         if key == self._legend_key:
-            return
+            return False
         self._legend_key = key
         for axes in self._axes:
             legend = axes.get_legend()
             if legend is not None:
                 legend.remove()
         if not labels or len(labels) > MAX_LEGEND_ENTRIES:
-            return
+            return True
         axes = self.intensity_axes if self._visible[0] else self.derivative_axes
         lines = self._intensity_lines if axes is self.intensity_axes else self._derivative_lines
         legend = axes.legend(
@@ -356,17 +494,21 @@ class ProfilePlot(QWidget):
             loc="best",
             fontsize="small",
             frameon=True,
+            # Opaque, so that a blit can put back its cached pixels over any curve.
+            framealpha=1.0,
             facecolor=self._background,
             edgecolor=self._foreground,
             labelcolor=self._foreground,
         )
-        legend.get_frame().set_alpha(0.8)
+        # Drawn after the animated curves, so that it stays over them.
+        legend.set_animated(True)
+        return True
 
-    def _rescale(self, *, force: bool) -> None:
+    def _rescale(self, *, force: bool) -> bool:
         lines = self._intensity_lines
         if not lines:
             self._rescale_all = True
-            return
+            return False
         changed = False
         x_range = _finite_range([line.get_xdata() for line in lines])
         changed |= self._fit(self.intensity_axes, "x", x_range, force)
@@ -381,6 +523,10 @@ class ProfilePlot(QWidget):
         if changed:
             # The toolbar's "home" view is the latest fit, not a stale one.
             self.toolbar.update()
+            legend = self._shown_legend()
+            if legend is not None:
+                legend.set_loc("best")
+        return changed
 
     @staticmethod
     def _fit(axes: Axes, which: str, data_range: tuple[float, float] | None, force: bool) -> bool:

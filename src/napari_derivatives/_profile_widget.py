@@ -352,6 +352,9 @@ class LineDerivativeWidget(QWidget):
             self.plot.set_edges([], [])
             self._remove_edges_layer()
         self._show_hint(" · ".join(note for note in notes if note), plot_hint=plot_hint)
+        # One blit for the curves, edges and hint, now, so that it reaches the screen
+        # with napari's own repaint of the moved line.
+        self.plot.flush()
 
     def _show_hint(self, text: str, *, plot_hint: str) -> None:
         self.hint_label.setText(text)
