@@ -86,3 +86,65 @@ def test_large_images_run_in_a_worker(viewer, widget, qtbot, monkeypatch):
     assert worker is not None and not isinstance(worker, list)
     qtbot.waitUntil(lambda: "big magnitude" in viewer.layers, timeout=5_000)
     np.testing.assert_allclose(viewer.layers["big gx"].data[2:-2, 2:-2], 2.0, rtol=1e-5)
+
+
+# --- lazy images, cancelling, errors in the worker ----------------------------------------
+
+
+def test_lazy_images_give_lazy_layers_from_a_worker(viewer, widget, qtbot, ramp_stack):
+    import dask.array as da
+
+    viewer.add_image(da.from_array(ramp_stack, chunks=(1, 10, 40)), name="lazy")
+    widget.image.value = viewer.layers["lazy"]
+    worker = widget()
+    assert worker is not None and not isinstance(worker, list)
+    qtbot.waitUntil(lambda: "lazy magnitude" in viewer.layers, timeout=5_000)
+    gx = viewer.layers["lazy gx"].data
+    assert isinstance(gx, da.Array)
+    for plane, slope in enumerate((1.0, 2.0, 3.0)):
+        np.testing.assert_allclose(np.asarray(gx[plane, 2:-2, 2:-2]), slope, rtol=1e-5)
+    qtbot.waitUntil(lambda: widget.call_button.enabled, timeout=5_000)
+    assert not shown(widget.cancel_button)
+
+
+def test_cancel_stops_the_worker_and_adds_no_layer(viewer, widget, qtbot, monkeypatch):
+    from napari_derivatives import _layers
+
+    monkeypatch.setattr(_gradient_widget, "THREAD_THRESHOLD", 100)
+    monkeypatch.setattr(_layers, "_BLOCK_PIXELS", 64)  # one row per block: many steps
+    messages = []
+    monkeypatch.setattr(_gradient_widget, "show_info", messages.append)
+    x = np.tile(np.arange(64, dtype=np.float32), (96, 1))
+    viewer.add_image(x, name="big")
+    worker = widget()
+    assert shown(widget.cancel_button)
+    assert not widget.call_button.enabled
+    widget.cancel_button.clicked.emit()
+    qtbot.waitUntil(lambda: widget.call_button.enabled, timeout=10_000)
+    assert worker.abort_requested
+    assert [layer.name for layer in viewer.layers] == ["big"]
+    assert messages and "cancelled" in messages[-1]
+    assert widget.call_button.enabled
+    assert not shown(widget.cancel_button)
+    # The widget works again afterwards, and runs to the end when left alone.
+    widget()
+    qtbot.waitUntil(lambda: widget.call_button.enabled, timeout=20_000)
+    np.testing.assert_allclose(viewer.layers["big gx"].data[2:-2, 2:-2], 1.0, rtol=1e-5)
+    assert isinstance(viewer.layers["big gx"].data, np.ndarray)
+
+
+def test_errors_in_the_worker_become_notifications(viewer, widget, qtbot, monkeypatch):
+    import dask.array as da
+
+    def fail(results):
+        raise OSError("disk on fire")
+
+    monkeypatch.setattr(_gradient_widget, "gradient_contrast_limits", fail)
+    messages = []
+    monkeypatch.setattr(_gradient_widget, "show_error", messages.append)
+    viewer.add_image(da.zeros((16, 16), chunks=8), name="lazy")
+    widget()
+    # The worker may finish before a signal could be awaited: wait for its effect.
+    qtbot.waitUntil(lambda: widget.call_button.enabled, timeout=5_000)
+    assert messages == ["Gradient layers: disk on fire"]
+    assert len(viewer.layers) == 1

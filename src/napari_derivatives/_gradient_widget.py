@@ -2,23 +2,30 @@
 
 The computation is :func:`napari_derivatives._layers.compute_gradient_outputs`
 and the layer handling :func:`napari_derivatives._layers.apply_gradient_outputs`;
-this module only collects the settings, runs large images in a worker thread and
-reports problems as napari notifications.
+this module only collects the settings, runs large or lazy images in a worker
+thread that can be cancelled, and reports problems as napari notifications.
 """
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from typing import Any
 
 import napari
 import napari.layers
+import numpy as np
 from magicgui import magic_factory
-from magicgui.widgets import FunctionGui
-from napari.qt.threading import create_worker
-from napari.utils.notifications import show_error
+from magicgui.widgets import FunctionGui, PushButton
+from napari.qt.threading import GeneratorWorker, create_worker
+from napari.utils.notifications import show_error, show_info
 
 from ._gradients import METHODS
-from ._layers import apply_gradient_outputs, compute_gradient_outputs
+from ._layers import (
+    apply_gradient_outputs,
+    compute_gradient_outputs,
+    gradient_contrast_limits,
+    wants_lazy,
+)
 
 #: Images with more pixels than this are differentiated in a worker thread, so
 #: that the viewer stays responsive; smaller ones finish in a fraction of a second.
@@ -36,10 +43,87 @@ def _update_visibility(widget: FunctionGui) -> None:
     widget.gz.visible = is_volume and widget.spatial_axes.value == "3D volume"
 
 
+def _on_worker_finished(widget: FunctionGui) -> None:
+    widget.cancel_button.visible = False
+    widget.cancel_button.enabled = True
+    widget.call_button.enabled = True
+
+
+def _on_widget_called(widget: FunctionGui, result: Any) -> None:
+    # The function returns its worker unstarted, so that `finished` is connected here
+    # before it can fire. While it runs, the call button is disabled and Cancel offered.
+    if isinstance(result, GeneratorWorker):
+        widget.call_button.enabled = False
+        widget.cancel_button.visible = True
+        widget.cancel_button.enabled = True
+        widget.cancel_button.worker = result
+        result.finished.connect(lambda: _on_worker_finished(widget))
+        result.start()
+
+
+def _on_cancel_clicked(widget: FunctionGui) -> None:
+    worker = getattr(widget.cancel_button, "worker", None)
+    if worker is not None:
+        # The worker stops at its next step (one block or one output) and adds no layer.
+        worker.quit()
+        widget.cancel_button.enabled = False
+
+
 def _init_widget(widget: FunctionGui) -> None:
     for name in ("method", "image", "spatial_axes"):
         getattr(widget, name).changed.connect(lambda _=None: _update_visibility(widget))
+    cancel = PushButton(text="Cancel", visible=False, tooltip="Stop computing the gradients.")
+    cancel.changed.connect(lambda _=None: _on_cancel_clicked(widget))
+    widget.append(cancel)
+    widget.cancel_button = cancel
+    widget.called.connect(lambda result: _on_widget_called(widget, result))
     _update_visibility(widget)
+
+
+def _materialise(data: Any) -> Generator[None, None, Any]:
+    """Compute a lazy output (or a list of levels) block by block, yielding after each."""
+    if isinstance(data, list):
+        levels = []
+        for level in data:
+            levels.append((yield from _materialise(level)))
+        return levels
+    out = np.empty(data.shape, dtype=data.dtype)
+    starts = [np.cumsum((0, *chunks[:-1])) for chunks in data.chunks]
+    for index in np.ndindex(*data.numblocks):
+        region = tuple(
+            slice(start[i], start[i] + chunks[i])
+            for start, chunks, i in zip(starts, data.chunks, index, strict=True)
+        )
+        out[region] = data.blocks[index].compute()
+        yield
+    return out
+
+
+def _step_count(results: dict[str, Any], eager: bool) -> int:
+    count = len(results)  # one step per output for its contrast limits
+    if eager:
+        for data in results.values():
+            for level in data if isinstance(data, list) else [data]:
+                count += int(np.prod(level.numblocks))
+    return count
+
+
+def _compute_in_steps(
+    results: dict[str, Any], eager: bool
+) -> Generator[None, None, tuple[dict[str, Any], dict[str, tuple[float, float]]]]:
+    """Compute eager outputs block by block, then contrast limits, yielding between steps.
+
+    Each yield is a point where napari's worker can stop (Cancel) and advances the
+    progress bar by one.
+    """
+    computed = {}
+    for name, data in results.items():
+        computed[name] = (yield from _materialise(data)) if eager else data
+    limits = {}
+    for name, data in computed.items():
+        limits.update(gradient_contrast_limits({name: data}))
+        yield
+    return computed, limits
 
 
 @magic_factory(
@@ -97,10 +181,12 @@ def gradient_layers_widget(
 
     Returns
     -------
-    list of napari.layers.Image or napari.qt.threading.FunctionWorker or None
-        The layers added or updated; for large images the worker computing them
-        (the layers land when it finishes); None when the settings were rejected
-        (a notification says why).
+    list of napari.layers.Image or napari.qt.threading.GeneratorWorker or None
+        The layers added or updated; for large or lazy (dask, zarr) images the
+        worker computing them, block by block, which the widget starts (the
+        layers land when it finishes; the widget's Cancel button stops it, and
+        its call button is disabled meanwhile); None when the settings were
+        rejected (a notification says why).
     """
     if image is None or viewer is None:
         show_error("Gradient layers: choose an image layer first.")
@@ -119,7 +205,8 @@ def gradient_layers_widget(
     }
 
     size = image.data[0].size if image.multiscale else image.data.size
-    if size <= THREAD_THRESHOLD:
+    eager = not wants_lazy(image)
+    if eager and size <= THREAD_THRESHOLD:
         try:
             results = compute_gradient_outputs(image, **options)
         except (ValueError, TypeError) as error:
@@ -127,15 +214,29 @@ def gradient_layers_widget(
             return None
         return apply_gradient_outputs(viewer, image, results, method=method)
 
+    # Large or lazy: build the dask graphs here (instant, and it checks the settings),
+    # then compute in a worker, block by block, so that the viewer never freezes and
+    # Cancel takes effect within one block. Large in-memory images are computed in full
+    # (lazy=False); lazy ones only get their contrast limits estimated there.
+    try:
+        results = compute_gradient_outputs(image, lazy=True, **options)
+    except (ValueError, TypeError) as error:
+        show_error(f"Gradient layers: {error}")
+        return None
     worker = create_worker(
-        compute_gradient_outputs,
-        image,
-        **options,
-        _progress={"desc": f"Gradients of {image.name}"},
+        _compute_in_steps,
+        results,
+        eager,
+        _progress={"desc": f"Gradients of {image.name}", "total": _step_count(results, eager)},
+        # Errors are reported below as one-line notifications, not re-raised as tracebacks.
+        _ignore_errors=True,
     )
     worker.returned.connect(
-        lambda results: apply_gradient_outputs(viewer, image, results, method=method)
+        lambda returned: apply_gradient_outputs(
+            viewer, image, returned[0], method=method, contrast_limits=returned[1]
+        )
     )
     worker.errored.connect(lambda error: show_error(f"Gradient layers: {error}"))
-    worker.start()
+    worker.aborted.connect(lambda: show_info(f"Gradient layers of {image.name}: cancelled."))
+    # Started by `_on_widget_called`, once the widget is connected to it.
     return worker

@@ -111,6 +111,10 @@ LAZY_THRESHOLD = 2**26
 # of a central plane, so that adding the layers never computes the whole volume.
 _LIMITS_SAMPLE = 1024
 
+# Pixels per block of in-memory images computed lazily: small enough to cancel between
+# blocks and to show a plane quickly, large enough for the engine's threads.
+_BLOCK_PIXELS = 2**22
+
 
 def _is_in_memory(data: Any) -> bool:
     return isinstance(data, np.ndarray)
@@ -123,7 +127,11 @@ def _lazy_intensity(data: Any, rgb: bool) -> Any:
     if not isinstance(data, da.Array):
         chunks = getattr(data, "chunks", None)
         if not (isinstance(chunks, tuple) and all(isinstance(c, int) for c in chunks)):
-            chunks = "auto"
+            # In memory: blocks of whole rows, about 4 Mpixels (16 MB of float32 out).
+            spatial = data.shape[:-1] if rgb else data.shape
+            rows = max(1, _BLOCK_PIXELS // max(1, spatial[-1])) if len(spatial) > 1 else -1
+            chunks = (*(1,) * (len(spatial) - 2), rows, -1)[-len(spatial) :]
+            chunks = (*chunks, -1) if rgb else chunks
         data = da.from_array(data, chunks=chunks)
     if rgb:
         data = data.rechunk({-1: -1}).map_blocks(
@@ -138,7 +146,23 @@ def _lazy_intensity(data: Any, rgb: bool) -> Any:
     return data.rechunk(leading) if leading else data
 
 
-def _wants_lazy(image: napari.layers.Image, lazy: bool | None) -> bool:
+def wants_lazy(image: napari.layers.Image, lazy: bool | None = None) -> bool:
+    """Return whether gradient layers of ``image`` are lazy, as ``lazy`` asks.
+
+    Parameters
+    ----------
+    image : napari.layers.Image
+        The source layer.
+    lazy : bool, optional
+        An explicit choice, returned as is; None decides by the data: lazy when
+        any level is not a numpy array (dask, zarr, ...) or the finest level has
+        more than :data:`LAZY_THRESHOLD` pixels.
+
+    Returns
+    -------
+    bool
+        True for dask (lazy) outputs.
+    """
     if lazy is not None:
         return bool(lazy)
     levels = list(image.data) if image.multiscale else [image.data]
@@ -189,7 +213,7 @@ def compute_gradient_outputs(
         Coarse levels with fewer than two samples along a differentiated axis
         are left out.
     """
-    lazy = _wants_lazy(image, lazy)
+    lazy = wants_lazy(image, lazy)
     levels = list(image.data) if image.multiscale else [image.data]
     factors = (
         np.asarray(image.downsample_factors, dtype=float)
