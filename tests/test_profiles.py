@@ -577,3 +577,135 @@ def test_csv_line_column_can_name_the_shapes(tmp_path):
     np.testing.assert_array_equal(table["intensity"], [0, 1, 2, 3, 4, 0, 1, 2])
     with pytest.raises(ValueError, match="lines"):
         profiles_to_csv([first, second], path, lines=[1])
+
+
+# --- chunked (dask, zarr) images -----------------------------------------------------------
+
+
+class RecordingArray:
+    """A chunked array, zarr style (one chunk size per axis), that records each read."""
+
+    def __init__(self, data, chunks):
+        self.data, self.chunks = data, tuple(chunks)
+        self.shape, self.dtype, self.ndim = data.shape, data.dtype, data.ndim
+        self.reads = []
+
+    def __getitem__(self, key):
+        part = self.data[key]
+        if part.size:  # dask asks for an empty slice to learn the type
+            self.reads.append(tuple((k.start or 0, k.stop) for k in key))
+        return part
+
+
+def chunked(kind, data, chunks):
+    if kind == "dask":
+        da = pytest.importorskip("dask.array")
+        return da.from_array(data, chunks=chunks)
+    if kind == "zarr":
+        zarr = pytest.importorskip("zarr")
+        array = zarr.create_array(store={}, shape=data.shape, chunks=chunks, dtype=data.dtype)
+        array[...] = data
+        return array
+    return RecordingArray(data, chunks)
+
+
+def crossed_chunks(path, shape, chunks, step=1.0, reach=(0, 1)):
+    """Chunks holding pixels floor(c) + reach of the samples, per axis, clipped."""
+    coords = sample_path(path, step)
+    low = np.clip(np.floor(coords).astype(int) + reach[0], 0, np.array(shape) - 1)
+    high = np.clip(np.floor(coords).astype(int) + reach[1], 0, np.array(shape) - 1)
+    found = set()
+    for lo, hi in zip(low // chunks, high // chunks, strict=True):
+        for y in range(lo[0], hi[0] + 1):
+            for x in range(lo[1], hi[1] + 1):
+                found.add((y, x))
+    return found
+
+
+def read_chunks(array, chunks):
+    return {
+        tuple(start // size for (start, _), size in zip(key, chunks, strict=True))
+        for key in array.reads
+    }
+
+
+@pytest.mark.parametrize("kind", ["dask", "zarr", "recording"])
+@pytest.mark.parametrize("order", [0, 1, 3])
+@pytest.mark.parametrize("width", [1, 3])
+def test_chunked_images_give_the_values_of_the_array(kind, order, width, rng):
+    image = (rng.normal(size=(150, 131)) * 1000 + 5000).astype(np.uint16)
+    lazy = chunked(kind, image, (32, 40))
+    for path in (
+        [[-0.5, -0.4], [149.5, 130.4]],  # corner to corner, in the half-pixel border
+        [[10, 3], [100, 125], [5, 60]],  # a polyline
+        [[-9, 20], [160, 90]],  # partly outside: NaN there
+    ):
+        expected = line_profile(image, path, order=order, width=width, step=0.7)
+        profile = line_profile(lazy, path, order=order, width=width, step=0.7)
+        if order < 3:
+            np.testing.assert_array_equal(profile.values, expected.values)
+            np.testing.assert_array_equal(profile.derivative, expected.derivative)
+        else:
+            # The spline prefilter is cut 16 pixels past the footprint: ~1e-9 of the range.
+            np.testing.assert_allclose(profile.values, expected.values, rtol=1e-6, atol=1e-6)
+        np.testing.assert_array_equal(profile.coords, expected.coords)
+
+
+@pytest.mark.parametrize("mode", ["nearest", "reflect", "mirror", "grid-constant", "grid-wrap"])
+def test_chunked_images_honour_the_boundary_mode(mode, rng):
+    image = rng.normal(size=(60, 70))
+    lazy = chunked("recording", image, (1, 9))  # one-row chunks: the mirror needs row 1
+    path = [[-0.45, -0.3], [59.4, 69.45]]
+    np.testing.assert_array_equal(
+        line_profile(lazy, path, mode=mode).values, line_profile(image, path, mode=mode).values
+    )
+
+
+@pytest.mark.parametrize("kind", ["dask", "recording"])
+def test_only_the_chunks_the_line_crosses_are_read(kind, rng):
+    image = rng.integers(0, 4000, size=(512, 512), dtype=np.uint16)
+    recorder = RecordingArray(image, (64, 64))
+    if kind == "dask":
+        da = pytest.importorskip("dask.array")
+        lazy = da.from_array(recorder, chunks=(64, 64), asarray=False)
+    else:
+        lazy = recorder
+    path = [[10.3, 20.0], [500.0, 470.6]]
+    line_profile(lazy, path)
+    crossed = crossed_chunks(path, image.shape, 64)
+    assert read_chunks(recorder, (64, 64)) == crossed
+    assert len(crossed) < 64 / 3  # of the 64 chunks of the image
+    # Each chunk is read once, whole: no per-sample reads.
+    assert len(recorder.reads) == len(crossed)
+    assert all(stop - start == 64 for key in recorder.reads for start, stop in key)
+
+
+def test_cubic_reads_only_the_chunks_within_its_margin(rng):
+    image = rng.normal(size=(512, 512))
+    recorder = RecordingArray(image, (64, 64))
+    path = [[100.0, 30.0], [100.0, 480.0]]  # along row 100, 28 rows below a chunk edge
+    line_profile(recorder, path, order=3)
+    # Rows 100 - 1 - 16 .. 100 + 2 + 16 lie in chunk row 1 only.
+    assert read_chunks(recorder, (64, 64)) == {(1, x) for x in range(8)}
+    assert read_chunks(recorder, (64, 64)) == crossed_chunks(
+        path, image.shape, 64, reach=(-17, 18)
+    )
+    np.testing.assert_allclose(
+        line_profile(recorder, path, order=3).values,
+        line_profile(image, path, order=3).values,
+        rtol=1e-6,
+    )
+
+
+def test_chunked_image_outside_the_line_reads_nothing(rng):
+    recorder = RecordingArray(rng.normal(size=(64, 64)), (16, 16))
+    profile = line_profile(recorder, [[-20.0, -5.0], [-20.0, 70.0]])
+    assert np.isnan(profile.values).all()
+    assert recorder.reads == []
+
+
+def test_chunked_image_is_validated_without_reading(rng):
+    recorder = RecordingArray(rng.normal(size=(8, 8)).astype(np.complex64), (4, 4))
+    with pytest.raises(ValueError, match="real"):
+        line_profile(recorder, [[1, 1], [5, 5]])
+    assert recorder.reads == []

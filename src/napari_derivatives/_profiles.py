@@ -15,6 +15,9 @@ Conventions
   intensity per physical unit.
 - Values are interpolated in float64, so integer images never wrap around.
   Samples outside the image's pixel extent are NaN: no data is invented there.
+- A chunked image that is not a numpy array (a dask or zarr array, or any object
+  with ``shape``, ``dtype``, ``chunks`` and slicing) is not read whole: only the
+  chunks under the samples' interpolation footprint are (see :func:`line_profile`).
 """
 
 from __future__ import annotations
@@ -146,6 +149,24 @@ def _as_positive_int(value, name: str) -> int:
     if number < 1:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
     return number
+
+
+def _is_chunked(image) -> bool:
+    return (
+        not isinstance(image, np.ndarray)
+        and all(hasattr(image, name) for name in ("shape", "dtype", "chunks", "__getitem__"))
+        and len(image.chunks) == len(image.shape)
+    )
+
+
+def _check_lazy_image(image) -> None:
+    dtype = np.dtype(image.dtype)
+    if dtype.kind == "c":
+        raise ValueError("image must be real; take np.abs, .real or .imag of a complex image")
+    if dtype.kind != "b" and not np.issubdtype(dtype, np.number):
+        raise TypeError(f"image must be numeric, got dtype {dtype}")
+    if len(image.shape) == 0:
+        raise ValueError("image must have at least one axis, got a 0-d array")
 
 
 # --- where to sample -------------------------------------------------------------------------
@@ -569,6 +590,18 @@ def line_profile(
 
     Notes
     -----
+    A chunked image that is not a numpy array (dask, zarr) is read chunk by chunk,
+    and only where the samples need it: the chunks holding the pixels each point
+    is interpolated from (``floor`` and ``floor + 1`` on each axis for orders 0
+    and 1, plus the first two pixels when the point is in the half-pixel border).
+    The values are then exactly those of the same image in memory. For order 3 the
+    spline prefilter is global: each point is interpolated in a window reaching
+    16 pixels past its 4 x 4 footprint (within the image), in which every chunk
+    that window touches is read; the error of cutting the prefilter there is below
+    ``0.27 ** 16``, about 1e-9, of the image's intensity range. The boundary modes
+    ``"wrap"`` and ``"grid-wrap"`` reach across the image, so with them a chunked
+    image is read whole.
+
     A sample is NaN if any of its ``width`` points lies outside the image's
     pixel extent, ``[-0.5, shape - 0.5]`` on some axis; the derivative next to a
     NaN is NaN. With ``smooth > 0`` each run of finite values is smoothed on its
@@ -604,9 +637,12 @@ def line_profile(
     >>> print(profile.distance, profile.derivative)
     [0.  2.5 5. ] [8. 8. 8.]
     """
-    image = _as_image(image)
-    vertices = _as_path(path, image.ndim)
-    spacing = _as_spacing(spacing, image.ndim)
+    if _is_chunked(image):
+        _check_lazy_image(image)
+    else:
+        image = _as_image(image)
+    vertices = _as_path(path, len(image.shape))
+    spacing = _as_spacing(spacing, len(image.shape))
     step = _as_positive_real(step, "step")
     order = _as_choice(order, ORDERS, "order")
     width = _as_positive_int(width, "width")
@@ -621,15 +657,18 @@ def line_profile(
     distance = _physical_distance(vertices, coords, segment, spacing)
     points = _across(vertices, coords, segment, width)
 
-    # One call for every point: for order 3 the spline prefilter runs once.
-    sampled = ndi.map_coordinates(
-        image, points, order=int(order), mode=mode, output=np.float64, prefilter=True
-    )
-    values = sampled[:, 0] if width == 1 else _REDUCERS[reduce](sampled, axis=1)
     # The points across a sample lie on a segment: its two ends are the extremes.
     extremes = points[:, :, :: max(width - 1, 1)]
     upper = (np.asarray(image.shape) - 0.5)[:, None, None]
     outside = np.any((extremes < -0.5) | (extremes > upper), axis=(0, 2))
+    if isinstance(image, np.ndarray):
+        # One call for every point: for order 3 the spline prefilter runs once.
+        sampled = ndi.map_coordinates(
+            image, points, order=int(order), mode=mode, output=np.float64, prefilter=True
+        )
+    else:
+        sampled = _map_chunked(image, points, ~outside, order=int(order), mode=mode)
+    values = sampled[:, 0] if width == 1 else _REDUCERS[reduce](sampled, axis=1)
     values[outside] = np.nan
 
     smoothed = values
@@ -647,6 +686,144 @@ def line_profile(
         derivative=derivative,
         spacing=tuple(spacing.tolist()),
     )
+
+
+# --- chunked images --------------------------------------------------------------------------
+
+# The cubic spline prefilter's influence falls as (2 - sqrt 3) ** distance = 0.268 ** d:
+# a window this many pixels past a point's own footprint holds all but ~1e-9 of it.
+_SPLINE_MARGIN = 16
+
+_WRAPPING_MODES = ("wrap", "grid-wrap")
+
+
+def _chunk_edges(image) -> list[np.ndarray]:
+    """Start of every chunk and the end of the last, per axis."""
+    edges = []
+    for size, chunks in zip(image.shape, image.chunks, strict=True):
+        if isinstance(chunks, numbers.Integral):  # zarr: one chunk size per axis
+            edge = np.append(np.arange(0, size, max(int(chunks), 1)), size)
+        else:  # dask: the size of every chunk
+            edge = np.concatenate(([0], np.cumsum(chunks)))
+        edges.append(edge.astype(np.intp))
+    return edges
+
+
+def _read_boxes(image, boxes: list[tuple[slice, ...]]) -> list[np.ndarray]:
+    if hasattr(image, "__dask_graph__"):
+        import dask
+
+        # One pass of the scheduler for all chunks, not one per chunk.
+        return [np.asarray(block) for block in dask.compute(*(image[box] for box in boxes))]
+    return [np.asarray(image[box]) for box in boxes]
+
+
+def _buffer_dtype(dtype) -> np.dtype:
+    dtype = np.dtype(dtype)
+    # scipy.ndimage interpolates neither float16 nor long double (as in _as_image).
+    return np.dtype(np.float64) if dtype.kind == "f" and dtype.itemsize not in (4, 8) else dtype
+
+
+def _chunk_of(edges: list[np.ndarray], pixels: np.ndarray) -> np.ndarray:
+    """Index of the chunk holding each pixel, per axis; ``pixels`` is (ndim, ...)."""
+    return np.stack(
+        [
+            np.searchsorted(edge, row, side="right") - 1
+            for edge, row in zip(edges, pixels, strict=True)
+        ]
+    )
+
+
+def _assemble(blocks: dict, edges: list[np.ndarray], start, stop, dtype) -> np.ndarray:
+    """Return the box ``[start, stop)`` of the image from the blocks read, zero elsewhere."""
+    window = np.zeros(tuple(stop - start), dtype=dtype)
+    first = _chunk_of(edges, np.asarray(start)[:, None])[:, 0]
+    last = _chunk_of(edges, np.asarray(stop)[:, None] - 1)[:, 0]
+    for offset in np.ndindex(*(last - first + 1)):
+        key = tuple((first + offset).tolist())
+        block = blocks.get(key)
+        if block is None:
+            continue
+        source, target = [], []
+        for axis, index in enumerate(key):
+            chunk_start, chunk_stop = int(edges[axis][index]), int(edges[axis][index + 1])
+            low, high = max(int(start[axis]), chunk_start), min(int(stop[axis]), chunk_stop)
+            source.append(slice(low - chunk_start, high - chunk_start))
+            target.append(slice(low - int(start[axis]), high - int(start[axis])))
+        window[tuple(target)] = block[tuple(source)]
+    return window
+
+
+def _map_chunked(image, points: np.ndarray, valid: np.ndarray, *, order: int, mode: str):
+    """``map_coordinates`` on a chunked image, reading only the chunks it needs.
+
+    ``points`` has shape (ndim, M, width); ``valid`` (M,) marks the samples whose
+    values are kept (the others are NaN). Returns float64 values of shape (M, width).
+    """
+    ndim, count, width = points.shape
+    shape = np.asarray(image.shape, dtype=np.intp)
+    dtype = _buffer_dtype(image.dtype)
+    result = np.full(count * width, np.nan)
+    keep = np.repeat(valid, width)
+    used = points.reshape(ndim, -1)[:, keep]
+    if used.shape[1] == 0:
+        return result.reshape(count, width)
+    if mode in _WRAPPING_MODES:
+        whole = np.asarray(image[(slice(None),) * ndim]).astype(dtype, copy=False)
+        return ndi.map_coordinates(
+            whole, points, order=order, mode=mode, output=np.float64, prefilter=True
+        )
+
+    # The pixels each point is interpolated from, first and last per axis (inclusive).
+    base = np.floor(used).astype(np.intp)
+    last = shape[:, None] - 1
+    if order <= 1:
+        low, high = base, base + 1
+        # In the half-pixel border the modes repeat or mirror the first two pixels.
+        high = np.where(low < 0, np.maximum(high, np.minimum(1, last)), high)
+        low = np.where(high > last, np.minimum(low, np.maximum(last - 1, 0)), low)
+    else:
+        low, high = base - 1 - _SPLINE_MARGIN, base + 2 + _SPLINE_MARGIN
+    low, high = np.clip(low, 0, last), np.clip(high, 0, last)
+
+    # Every chunk a point's footprint touches: the product of its ranges per axis.
+    edges = _chunk_edges(image)
+    first, final = _chunk_of(edges, low), _chunk_of(edges, high)
+    touched = []
+    for offset in np.ndindex(*((final - first).max(axis=1) + 1)):
+        index = first + np.asarray(offset, dtype=np.intp)[:, None]
+        touched.append(index[:, np.all(index <= final, axis=0)])
+    chunks = np.unique(np.concatenate(touched, axis=1), axis=1).T.tolist()
+    boxes = [
+        tuple(slice(int(edge[i]), int(edge[i + 1])) for edge, i in zip(edges, chunk, strict=True))
+        for chunk in chunks
+    ]
+    blocks = dict(zip(map(tuple, chunks), _read_boxes(image, boxes), strict=True))
+
+    # Points are interpolated per chunk of their base pixel, each group in a small
+    # window around its footprints assembled from the blocks read (zero elsewhere:
+    # no point reads there, or for order 3 only farther away than the margin).
+    home = _chunk_of(edges, np.clip(base, 0, last))
+    groups, group_of = np.unique(home, axis=1, return_inverse=True)
+    group_of = group_of.ravel()
+    sampled = np.empty(used.shape[1])
+    for group in range(groups.shape[1]):
+        members = np.flatnonzero(group_of == group)
+        start = low[:, members].min(axis=1)
+        stop = high[:, members].max(axis=1) + 1
+        window = _assemble(blocks, edges, start, stop, dtype)
+        # Subtracting whole pixels from the coordinates is exact in float64, so
+        # orders 0 and 1 give the very values of the whole image.
+        sampled[members] = ndi.map_coordinates(
+            window,
+            used[:, members] - start[:, None],
+            order=order,
+            mode=mode,
+            output=np.float64,
+            prefilter=True,
+        )
+    result[keep] = sampled
+    return result.reshape(count, width)
 
 
 # --- export ----------------------------------------------------------------------------------
