@@ -1,0 +1,257 @@
+"""The napari-derivatives command: batch gradients and profiles, locally and on a cluster."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from importlib.metadata import entry_points
+
+import numpy as np
+import pytest
+import tifffile
+import zarr
+
+import napari_derivatives as nd
+from napari_derivatives import _cli
+from napari_derivatives._cli import main
+
+ALL_3D = ("gx", "gy", "gz", "magnitude", "direction")
+
+
+@pytest.fixture
+def volume(rng):
+    return rng.integers(0, 4000, size=(10, 24, 28), dtype=np.uint16)
+
+
+@pytest.fixture
+def zarr_volume(tmp_path, volume):
+    path = tmp_path / "volume.zarr"
+    array = zarr.create_array(str(path), shape=volume.shape, chunks=(3, 8, 16), dtype="uint16")
+    array[:] = volume
+    return path
+
+
+def one_line_error(capsys):
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    return lines[0]
+
+
+def test_the_console_script_is_declared():
+    (script,) = [
+        ep for ep in entry_points(group="console_scripts") if ep.name == "napari-derivatives"
+    ]
+    assert script.value == "napari_derivatives._cli:main"
+
+
+def test_zarr_input_gives_a_zarr_group_with_the_api_values(tmp_path, zarr_volume, volume):
+    out = tmp_path / "gradients.zarr"
+    argv = [
+        "gradient",
+        str(zarr_volume),
+        str(out),
+        "--method",
+        "sobel",
+        "--outputs",
+        ",".join(ALL_3D),
+        "--spacing",
+        "2,0.5,0.25",
+        "--mode",
+        "reflect",
+        "--quiet",
+    ]
+    assert main(argv) == 0
+    group = zarr.open_group(str(out), mode="r")
+    expected = nd.gradient_outputs(
+        volume, ALL_3D, method="sobel", spacing=(2, 0.5, 0.25), mode="reflect"
+    )
+    assert sorted(group.array_keys()) == sorted(ALL_3D)
+    for name in ALL_3D:
+        stored = group[name]
+        assert stored.dtype == np.float32
+        assert stored.chunks == (3, 8, 16)
+        np.testing.assert_array_equal(stored[:], expected[name], err_msg=name)
+    assert group.attrs["napari_derivatives"]["method"] == "sobel"
+    assert [p.name for p in tmp_path.iterdir() if "partial" in p.name] == []
+
+
+@pytest.mark.parametrize("suffix", [".tif", ".npy"])
+def test_tiff_and_npy_inputs_give_a_folder_of_files(tmp_path, volume, suffix, capsys):
+    source = tmp_path / f"volume{suffix}"
+    if suffix == ".tif":
+        tifffile.imwrite(source, volume)
+    else:
+        np.save(source, volume)
+    out = tmp_path / "out"
+    argv = ["gradient", str(source), str(out), "--method", "gaussian", "--sigma", "1.5"]
+    assert main([*argv, "--axes=-2,-1", "--outputs", "gx,gy,direction"]) == 0
+    assert "wrote gx, gy, direction" in capsys.readouterr().err
+    expected = nd.gradient_outputs(
+        volume, ("gx", "gy", "direction"), method="gaussian", sigma=1.5, axes=(-2, -1)
+    )
+    for name, want in expected.items():
+        path = out / f"{name}{suffix}"
+        got = tifffile.imread(path) if suffix == ".tif" else np.load(path)
+        assert got.dtype == np.float32
+        np.testing.assert_array_equal(got, want)
+
+
+def test_a_group_with_one_array_or_a_path_inside_it(tmp_path, volume):
+    store = tmp_path / "store.zarr"
+    root = zarr.open_group(str(store), mode="w")
+    root.create_group("scans").create_array("a", shape=volume.shape, dtype="uint16")[:] = volume
+    expected = nd.gradient_magnitude(volume, method="scharr")
+    for source in (store, store / "scans", store / "scans" / "a"):
+        out = tmp_path / f"{source.name}-magnitude.zarr"
+        argv = ["gradient", str(source), str(out), "--method", "scharr", "--quiet"]
+        assert main([*argv, "--outputs", "magnitude"]) == 0
+        np.testing.assert_array_equal(zarr.open_array(str(out / "magnitude"))[:], expected)
+
+
+def test_unreadable_inputs_exit_2_with_one_line(tmp_path, volume, capsys):
+    out = str(tmp_path / "out.zarr")
+    assert main(["gradient", str(tmp_path / "missing.tif"), out]) == 2
+    assert "no such file" in one_line_error(capsys)
+    junk = tmp_path / "junk.tif"
+    junk.write_bytes(b"not a tiff at all")
+    assert main(["gradient", str(junk), out]) == 2
+    assert one_line_error(capsys).startswith("napari-derivatives: error: cannot read")
+    (tmp_path / "notes.txt").write_text("hello")
+    assert main(["gradient", str(tmp_path / "notes.txt"), out]) == 2
+    assert "expected a .tif" in one_line_error(capsys)
+    root = zarr.open_group(str(tmp_path / "two.zarr"), mode="w")
+    root.create_array("a", shape=(4, 4), dtype="f4")
+    root.create_array("b", shape=(4, 4), dtype="f4")
+    assert main(["gradient", str(tmp_path / "two.zarr"), out]) == 2
+    assert "2 arrays (a, b)" in one_line_error(capsys)
+    assert not (tmp_path / "out.zarr").exists()
+
+
+def test_bad_options_exit_2_with_one_line(tmp_path, zarr_volume, capsys):
+    out = str(tmp_path / "out.zarr")
+    assert main(["gradient", str(zarr_volume), out, "--outputs", "gx,curl"]) == 2
+    assert "outputs" in one_line_error(capsys)
+    assert main(["gradient", str(zarr_volume), out, "--spacing", "1,2"]) == 2
+    assert "spacing" in one_line_error(capsys)
+    assert main(["gradient", str(zarr_volume), out, "--spacing", "a,b,c"]) == 2
+    assert "--spacing" in one_line_error(capsys)
+    assert main(["gradient", str(zarr_volume), str(tmp_path / "out_folder")]) == 2
+    assert "must end in .zarr" in one_line_error(capsys)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["gradient", str(zarr_volume), out, "--method", "laplace"])
+    assert exit_info.value.code == 2
+    assert not (tmp_path / "out.zarr").exists()
+
+
+def test_the_installed_command_prints_no_traceback(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "napari_derivatives._cli", "gradient", "nope.npy", "out"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "napari-derivatives: error: cannot read nope.npy: no such file or directory"
+    )
+
+
+def test_existing_outputs_are_kept_unless_overwrite(tmp_path, zarr_volume, volume, capsys):
+    out = tmp_path / "out.zarr"
+    argv = ["gradient", str(zarr_volume), str(out), "--outputs", "gx", "--quiet"]
+    assert main(argv) == 0
+    before = zarr.open_array(str(out / "gx"))[:]
+    assert main([*argv[:4], "magnitude", "--quiet"]) == 2
+    assert "--overwrite" in one_line_error(capsys)
+    np.testing.assert_array_equal(zarr.open_array(str(out / "gx"))[:], before)
+    assert main([*argv[:4], "magnitude", "--quiet", "--overwrite"]) == 0
+    assert sorted(zarr.open_group(str(out), mode="r").array_keys()) == ["magnitude"]
+    np.testing.assert_array_equal(
+        zarr.open_array(str(out / "magnitude"))[:], nd.gradient_magnitude(volume)
+    )
+
+
+def test_a_failed_run_leaves_no_output_behind(tmp_path, zarr_volume, monkeypatch):
+    def fail(*args, **kwargs):
+        raise MemoryError("out of memory halfway")
+
+    monkeypatch.setattr(_cli, "_run", fail)
+    out = tmp_path / "out.zarr"
+    with pytest.raises(MemoryError):
+        main(["gradient", str(zarr_volume), str(out), "--quiet"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["volume.zarr"]
+    # An existing output survives a failed --overwrite.
+    out.mkdir()
+    (out / "keep").write_text("old")
+    with pytest.raises(MemoryError):
+        main(["gradient", str(zarr_volume), str(out), "--quiet", "--overwrite"])
+    assert (out / "keep").read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.zarr", "volume.zarr"]
+
+
+def test_progress_goes_to_stderr_unless_quiet(tmp_path, zarr_volume, capsys):
+    assert main(["gradient", str(zarr_volume), str(tmp_path / "a.zarr")]) == 0
+    captured = capsys.readouterr()
+    assert "100% Completed" in captured.err
+    assert captured.out == ""
+    assert main(["gradient", str(zarr_volume), str(tmp_path / "b.zarr"), "--quiet"]) == 0
+    assert capsys.readouterr() == ("", "")
+
+
+def test_profile_writes_the_panel_csv(tmp_path, volume, capsys):
+    source = tmp_path / "volume.npy"
+    np.save(source, volume)
+    csv = tmp_path / "lines.csv"
+    options = {"step": 0.5, "order": 3, "width": 3, "smooth": 1.0, "reduce": "median"}
+    argv = ["profile", str(source), "--csv", str(csv), "--spacing", "2,0.5,0.5", "--quiet"]
+    argv += ["--line", "3,2,2,3,20,25", "--line", "1,1,1,5,10,20,8,22,3"]
+    argv += ["--step", "0.5", "--order", "3", "--width", "3", "--smooth", "1"]
+    argv += ["--reduce", "median", "--mode", "reflect"]
+    assert main(argv) == 0
+    paths = [[[3, 2, 2], [3, 20, 25]], [[1, 1, 1], [5, 10, 20], [8, 22, 3]]]
+    profiles = [
+        nd.line_profile(volume, path, spacing=(2, 0.5, 0.5), mode="reflect", **options)
+        for path in paths
+    ]
+    nd.profiles_to_csv(profiles, tmp_path / "expected.csv")
+    assert csv.read_text() == (tmp_path / "expected.csv").read_text()
+    assert main(argv) == 2
+    assert "--overwrite" in one_line_error(capsys)
+    assert main([*argv[:2], "--csv", str(tmp_path / "b.csv"), "--line", "1,2,3,4"]) == 2
+    assert "multiple of 3" in one_line_error(capsys)
+    assert not (tmp_path / "b.csv").exists()
+
+
+@pytest.fixture
+def cluster():
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+    ) as local:
+        yield local
+
+
+def test_a_cluster_gives_the_single_machine_result(tmp_path, zarr_volume, volume, cluster):
+    common = ["--method", "farid", "--outputs", "gx,gz,magnitude", "--spacing", "3,1,1"]
+    assert main(["gradient", str(zarr_volume), str(tmp_path / "here.zarr"), *common]) == 0
+    argv = ["gradient", str(zarr_volume), str(tmp_path / "there.zarr"), *common]
+    assert main([*argv, "--scheduler", cluster.scheduler_address]) == 0
+    here = zarr.open_group(str(tmp_path / "here.zarr"), mode="r")
+    there = zarr.open_group(str(tmp_path / "there.zarr"), mode="r")
+    for name in ("gx", "gz", "magnitude"):
+        np.testing.assert_array_equal(there[name][:], here[name][:])
+    csv = tmp_path / "line.csv"
+    argv = ["profile", str(zarr_volume), "--line", "2,0,0,7,23,27", "--csv", str(csv)]
+    assert main([*argv, "--scheduler", cluster.scheduler_address, "--quiet"]) == 0
+    nd.profiles_to_csv([nd.line_profile(volume, [[2, 0, 0], [7, 23, 27]])], tmp_path / "e.csv")
+    assert csv.read_text() == (tmp_path / "e.csv").read_text()
+
+
+def test_an_unreachable_scheduler_exits_2(tmp_path, zarr_volume, capsys):
+    argv = ["gradient", str(zarr_volume), str(tmp_path / "out.zarr"), "--quiet"]
+    assert main([*argv, "--scheduler", "tcp://127.0.0.1:1"]) == 2
+    assert "cannot connect to the scheduler" in one_line_error(capsys)
+    assert not (tmp_path / "out.zarr").exists()
