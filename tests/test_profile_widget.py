@@ -317,6 +317,50 @@ def test_choosing_another_image_disconnects_the_first(viewer, ramp_scene, dock, 
     assert redraw.call_count == 0
 
 
+class RecordingArray:
+    """An array that records the parts read of it."""
+
+    def __init__(self, data):
+        self.data, self.shape, self.dtype, self.ndim = data, data.shape, data.dtype, data.ndim
+        self.reads = []
+
+    def __getitem__(self, key):
+        part = self.data[key]
+        if part.size:
+            self.reads.append(key)
+        return part
+
+
+@pytest.mark.parametrize("rgb", [False, True])
+def test_lazy_image_is_read_only_under_the_lines_and_once(viewer, dock, qtbot, rgb):
+    da = pytest.importorskip("dask.array")
+    ramp = x_ramp(shape=(256, 256))
+    source = RecordingArray(np.stack([ramp] * 3, axis=-1) if rgb else ramp)
+    chunks = (32, 32, 3) if rgb else (32, 32)
+    # Hidden, so that napari does not read it to draw it: the reads are the panel's.
+    image = viewer.add_image(
+        da.from_array(source, chunks=chunks, asarray=False), rgb=rgb, visible=False
+    )
+    shapes = viewer.add_shapes([horizontal(100, 10, 200)], shape_type="line")
+    widget = dock()
+    widget.image.value = image
+    qtbot.waitUntil(lambda: len(widget.profiles) == 1, timeout=TIMEOUT)
+    # RGB luminance is float32.
+    np.testing.assert_allclose(widget.profiles[0].values, 3 * np.arange(10, 201), rtol=1e-6)
+    np.testing.assert_allclose(widget.profiles[0].derivative, 3.0, rtol=1e-4)
+    # Row 100 is in chunk row 3 (96..127); columns 10..201 in chunk columns 0..6.
+    read = {(key[0].start, key[1].start) for key in source.reads}
+    assert read == {(96, 32 * column) for column in range(7)}
+    reads = len(source.reads)
+
+    shapes.data = [horizontal(101, 10, 200)]  # the same chunks: nothing read again
+    qtbot.waitUntil(lambda: widget.profiles[0].coords[0, 0] == 101, timeout=TIMEOUT)
+    assert len(source.reads) == reads
+    shapes.data = [horizontal(140, 10, 40)]  # one new chunk row
+    qtbot.waitUntil(lambda: widget.profiles[0].coords[0, 0] == 140, timeout=TIMEOUT)
+    assert {(key[0].start, key[1].start) for key in source.reads[reads:]} == {(128, 0), (128, 32)}
+
+
 # --- robustness ----------------------------------------------------------------------------
 
 

@@ -142,8 +142,16 @@ def _lazy_intensity(data: Any, rgb: bool) -> Any:
         )
     # napari shows the last two axes and slices through the others: one plane per
     # chunk there means showing a plane computes that plane (and its halo), not a slab.
-    leading = {axis: 1 for axis in range(data.ndim - 2) if max(data.chunks[axis]) > 1}
-    return data.rechunk(leading) if leading else data
+    # Thin chunks of a thick-chunked store are merged within the plane (up to about
+    # _BLOCK_PIXELS), so that the graph of a large volume stays small.
+    if data.ndim < 3 or all(max(data.chunks[axis]) == 1 for axis in range(data.ndim - 2)):
+        return data
+    plane = data.chunks[-2:]
+    target = {axis: 1 for axis in range(data.ndim - 2)}
+    if max(plane[0]) * max(plane[1]) < _BLOCK_PIXELS:
+        target[data.ndim - 2] = "auto"
+        target[data.ndim - 1] = "auto"
+    return data.rechunk(target, block_size_limit=_BLOCK_PIXELS * data.dtype.itemsize)
 
 
 def wants_lazy(image: napari.layers.Image, lazy: bool | None = None) -> bool:
@@ -517,6 +525,54 @@ def _image_displayed_axes(viewer: napari.Viewer, image: napari.layers.Image) -> 
     return [axis - offset for axis in viewer.dims.displayed if axis - offset >= 0]
 
 
+#: Bytes of chunks a lazy plane keeps, so that dragging a line over a dask or
+#: zarr image reads each chunk once, not on every move.
+LAZY_PLANE_CACHE_BYTES = 64 * 2**20
+
+
+class _LazyPlane:
+    """One plane of a chunked (dask, zarr) layer, read chunk by chunk on demand.
+
+    It has what :func:`napari_derivatives.line_profile` needs of a chunked image
+    (``shape``, ``dtype``, ``chunks``, slicing), so only the chunks under a line
+    are read: each once, kept up to :data:`LAZY_PLANE_CACHE_BYTES`. An RGB(A)
+    plane gives the luminance of the part read.
+    """
+
+    def __init__(self, data: Any, index: tuple[int | slice, ...], *, rgb: bool) -> None:
+        self._data, self._index, self._rgb = data, index, rgb
+        kept = [axis for axis, entry in enumerate(index) if isinstance(entry, slice)]
+        self.shape = tuple(int(data.shape[axis]) for axis in kept)
+        self.chunks = tuple(data.chunks[axis] for axis in kept)
+        self.ndim = len(self.shape)
+        self.dtype = np.dtype(np.float32) if rgb else np.dtype(data.dtype)
+        self._blocks: dict[tuple, np.ndarray] = {}
+        self._bytes = 0
+
+    def __getitem__(self, box: tuple[slice, ...]) -> np.ndarray:
+        key = tuple((part.start, part.stop) for part in box)
+        block = self._blocks.pop(key, None)
+        if block is None:
+            parts = iter(box)
+            index = [next(parts) if isinstance(e, slice) else e for e in self._index]
+            block = np.asarray(self._data[tuple(index) + ((slice(None),) if self._rgb else ())])
+            if self._rgb:
+                block = rgb_to_luminance(block)
+            self._bytes += block.nbytes
+        self._blocks[key] = block  # the most recently used last
+        while self._bytes > LAZY_PLANE_CACHE_BYTES and len(self._blocks) > 1:
+            self._bytes -= self._blocks.pop(next(iter(self._blocks))).nbytes
+        return block
+
+
+def _plane(image: napari.layers.Image, index: tuple[int | slice, ...]) -> Any:
+    """Return a plane of an image layer to profile: lazy for chunked data, else read."""
+    data = image.data[0] if image.multiscale else image.data
+    if not isinstance(data, np.ndarray) and hasattr(data, "chunks"):
+        return _LazyPlane(data, index, rgb=image.rgb)
+    return layer_intensity(image, index)
+
+
 def path_in_image(
     viewer: napari.Viewer,
     image: napari.layers.Image,
@@ -554,14 +610,16 @@ def profile_shapes(
     image: napari.layers.Image,
     shapes: napari.layers.Shapes,
     *,
-    plane_cache: dict[tuple[int, ...], np.ndarray] | None = None,
+    plane_cache: dict[tuple[int, ...], Any] | None = None,
     **options: Any,
 ) -> list[tuple[int, Profile]]:
     """Profile an image along every line and path shape of a Shapes layer.
 
     For an image with more dimensions than the viewer displays, each line is
     sampled on the slice the viewer shows (the nearest plane); only that plane
-    is read.
+    is read. Of a chunked (dask, zarr) image only the chunks under the lines are
+    read (RGB: their luminance; multiscale: the finest level), each once while
+    its plane stays in ``plane_cache``.
 
     Parameters
     ----------
@@ -572,9 +630,10 @@ def profile_shapes(
     shapes : napari.layers.Shapes
         The layer holding the lines. Shapes that are not lines or paths are skipped.
     plane_cache : dict, optional
-        Planes already read, keyed by the indices of the sliced axes; filled as
-        planes are read. Pass the same dict between calls while the image data
-        is unchanged to avoid reading (or converting) a plane again.
+        Planes already read (or, for chunked data, the chunks read of them), keyed
+        by the indices of the sliced axes; filled as planes are read. Pass the same
+        dict between calls while the image data is unchanged to avoid reading (or
+        converting) a plane again.
     **options
         Keyword arguments of :func:`napari_derivatives.line_profile`
         (``step``, ``order``, ``width``, ``smooth``, ``reduce``, ``mode``).
@@ -608,7 +667,7 @@ def profile_shapes(
             plane_index = [slice(None)] * image.ndim
             for k, axis in zip(key, sliced, strict=True):
                 plane_index[axis] = k
-            cache[key] = layer_intensity(image, tuple(plane_index))
+            cache[key] = _plane(image, tuple(plane_index))
         profile = line_profile(cache[key], plane_path, spacing=spacing, **options)
         coords = np.empty((len(profile), image.ndim))
         coords[:, displayed] = profile.coords
