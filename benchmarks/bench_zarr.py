@@ -1,0 +1,135 @@
+"""Time to the first displayed slice of a lazy gradient magnitude of a big zarr volume.
+
+Generates (once) a ``size``-cubed uint16 zarr volume of a cheap synthetic pattern under
+``benchmarks/data/`` (git-ignored; 16 GiB uncompressed at the default 2048, far less on
+disk), then, in a fresh process per case, opens it lazily as napari's gradient layers do
+(dask from zarr, one chunk per plane along the sliced axis), builds the lazy magnitude
+and computes the middle slice ``[size // 2]``: with 2D planes (``axes=(1, 2)``, the
+widget's default) and with 3D volume gradients. Prints the build time, the time to the
+slice, and the peak resident memory of that process.
+
+Usage::
+
+    python benchmarks/bench_zarr.py                      # 2048^3, chunks 64,256,256
+    python benchmarks/bench_zarr.py --size 512 --chunks 1,512,512
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+DATA = Path(__file__).parent / "data"
+
+
+def generate(path: Path, size: int, chunks: tuple[int, ...]) -> float:
+    import zarr
+
+    start = time.perf_counter()
+    array = zarr.create_array(
+        str(path), shape=(size,) * 3, chunks=chunks, dtype="uint16", overwrite=True
+    )
+    y, x = np.ogrid[0:size, 0:size]
+    base = (x * x + 3 * y * y) % 4096
+    for z0 in range(0, size, chunks[0]):
+        z = np.arange(z0, min(z0 + chunks[0], size))[:, None, None]
+        array[z0 : z0 + z.shape[0]] = ((base + 7 * z * z + 11 * x * z) % 4096).astype(np.uint16)
+    return time.perf_counter() - start
+
+
+def peak_rss_mib() -> float:
+    # VmHWM belongs to this process image; ru_maxrss would include the parent's at fork.
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure(path: str, axes: list[int] | None, method: str) -> dict:
+    """Run in a fresh process: open lazily, build the magnitude, compute the middle slice."""
+    import dask.array as da
+
+    import napari_derivatives as nd
+    from napari_derivatives._layers import _lazy_intensity
+
+    baseline = peak_rss_mib()
+    start = time.perf_counter()
+    volume = _lazy_intensity(da.from_zarr(path), rgb=False)
+    magnitude = nd.gradient_magnitude(
+        volume, method=method, axes=axes, spacing=(2.0, 0.5, 0.5), mode="reflect"
+    )
+    built = time.perf_counter()
+    plane = np.asarray(magnitude[volume.shape[0] // 2])
+    first = time.perf_counter()
+    np.asarray(magnitude[volume.shape[0] // 2 + 1])
+    second = time.perf_counter()
+    peak = peak_rss_mib()
+    return {
+        "build_s": built - start,
+        "first_slice_s": first - built,
+        "next_slice_s": second - first,
+        "peak_rss_mib": peak,
+        "rss_before_mib": baseline,
+        "slice_shape": list(plane.shape),
+        "slice_mean": float(plane.mean()),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=2048)
+    parser.add_argument("--chunks", default="64,256,256")
+    parser.add_argument("--method", default="sobel")
+    parser.add_argument("--data-dir", type=Path, default=DATA)
+    parser.add_argument("--measure", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        path, axes = json.loads(args.measure)
+        print(json.dumps(measure(path, axes, args.method)))
+        return
+
+    chunks = tuple(int(c) for c in args.chunks.split(","))
+    args.data_dir.mkdir(parents=True, exist_ok=True)
+    path = args.data_dir / f"volume_{args.size}_{'x'.join(map(str, chunks))}.zarr"
+    if not (path / "zarr.json").exists():
+        seconds = generate(path, args.size, chunks)
+        print(f"generated {path} in {seconds:.1f} s")
+    on_disk = sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**30
+    volume_gib = args.size**3 * 2 / 2**30
+    print(
+        f"volume {args.size}^3 uint16 = {volume_gib:.2f} GiB, chunks {chunks}, "
+        f"{on_disk:.2f} GiB on disk; method {args.method}"
+    )
+    for label, axes in (("2D planes", [1, 2]), ("3D volume", None)):
+        result = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--method",
+                args.method,
+                "--measure",
+                json.dumps([str(path), axes]),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        numbers = json.loads(result.stdout)
+        print(
+            f"{label:9s}: build {numbers['build_s'] * 1e3:6.1f} ms, first slice "
+            f"{numbers['first_slice_s']:.3f} s, next slice {numbers['next_slice_s']:.3f} s, "
+            f"peak RSS {numbers['peak_rss_mib']:.0f} MiB "
+            f"(before: {numbers['rss_before_mib']:.0f} MiB)"
+        )
+
+
+if __name__ == "__main__":
+    main()
