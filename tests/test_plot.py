@@ -232,3 +232,18 @@ def test_saving_the_figure_draws_the_curves(plot, tmp_path):
     pixels = imread(path)
     red = (pixels[..., 0] > 0.9) & (pixels[..., 1] < 0.2) & (pixels[..., 2] < 0.2)
     assert red.sum() > 500  # both curves, not only the legend's sample line
+
+
+def test_limits_shrink_at_once_only_a_lot_and_fit_when_updates_pause(plot, qtbot):
+    from napari_derivatives._plot import SETTLE_MS
+
+    x = np.linspace(0, 10, 11)
+    plot.set_profiles([make_profile(x, 10 * x)], ["red"], ["a"])  # values 0..100
+    view = plot.intensity_axes.get_ylim()
+    # A quarter of the view: while a line is dragged over texture, no jumping limits.
+    plot.set_profiles([make_profile(x, 2.5 * x + 40)], ["red"], ["a"])
+    assert plot.intensity_axes.get_ylim() == view
+    # Once the updates pause, the view fits the data.
+    qtbot.waitUntil(lambda: plot.intensity_axes.get_ylim()[1] < 70, timeout=SETTLE_MS + 3000)
+    low, high = plot.intensity_axes.get_ylim()
+    assert 38 < low <= 40 and 65 <= high < 67

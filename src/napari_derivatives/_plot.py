@@ -35,6 +35,15 @@ MARGIN = 0.05
 #: while a line is dragged.
 SHRINK_THRESHOLD = 0.4
 
+#: While updates keep coming (a line dragged), the view is shrunk at once only
+#: when the data span less than this fraction of it: dragging over edges and
+#: texture must not toggle the limits (a full redraw each time). Once updates
+#: pause for :data:`SETTLE_MS`, the view is fitted with :data:`SHRINK_THRESHOLD`.
+LIVE_SHRINK_THRESHOLD = 0.1
+
+#: Milliseconds without an update after which the view is fitted to the data.
+SETTLE_MS = 400
+
 #: Above this many curves the legend would hide the plot, so it is left out.
 MAX_LEGEND_ENTRIES = 12
 
@@ -56,12 +65,14 @@ def _padded(low: float, high: float) -> tuple[float, float]:
     return (low - MARGIN * span, high + MARGIN * span)
 
 
-def _needs_rescale(current: tuple[float, float], low: float, high: float) -> bool:
+def _needs_rescale(
+    current: tuple[float, float], low: float, high: float, shrink_below: float
+) -> bool:
     view_low, view_high = sorted(current)
     if low < view_low or high > view_high:
         return True
     data_span = high - low
-    return data_span < SHRINK_THRESHOLD * (view_high - view_low)
+    return data_span < shrink_below * (view_high - view_low)
 
 
 class ProfilePlot(QWidget):
@@ -135,6 +146,10 @@ class ProfilePlot(QWidget):
         self._blit_timer.setSingleShot(True)
         self._blit_timer.setInterval(0)
         self._blit_timer.timeout.connect(self._blit_curves)
+        self._settle_timer = QTimer(self)
+        self._settle_timer.setSingleShot(True)
+        self._settle_timer.setInterval(SETTLE_MS)
+        self._settle_timer.timeout.connect(self._on_settled)
         self.canvas.mpl_connect("draw_event", self._on_canvas_draw)
         self.set_distance_label("distance")
         self.set_derivative_label("d intensity / d distance")
@@ -204,9 +219,12 @@ class ProfilePlot(QWidget):
                 line.set_color(color)
             top.set_label(label)
         legend_changed = self._update_legend(colors, labels)
-        rescaled = self._rescale(force=count_changed or self._rescale_all)
+        rescaled = self._rescale(
+            force=count_changed or self._rescale_all, shrink_below=LIVE_SHRINK_THRESHOLD
+        )
         self._rescale_all = False
         self._request_frame(full=count_changed or legend_changed or rescaled)
+        self._settle_timer.start()
 
     def set_edges(self, edges: Sequence[Sequence[Any]], colors: Sequence[Any]) -> None:
         """Mark edges: a dot on the derivative curve and a dashed line across both axes.
@@ -247,7 +265,7 @@ class ProfilePlot(QWidget):
             for guides in self._edge_guides.values():
                 guides[index].set_data(guide_x, guide_y)
                 guides[index].set_color(color)
-        self._request_frame(full=self._rescale(force=False))
+        self._request_frame(full=self._rescale(force=False, shrink_below=LIVE_SHRINK_THRESHOLD))
 
     def set_hint(self, text: str) -> None:
         """Show ``text`` in the middle of the figure (``""`` hides it).
@@ -382,6 +400,10 @@ class ProfilePlot(QWidget):
         elif not self._blit_timer.isActive():
             self._blit_timer.start()
 
+    def _on_settled(self) -> None:
+        if self._rescale(force=False):
+            self._request_frame(full=True)
+
     def _on_canvas_draw(self, _event: Any) -> None:
         # Every full draw, ours or matplotlib's (resize, toolbar zoom), lands here.
         if self.canvas.is_saving():
@@ -504,21 +526,25 @@ class ProfilePlot(QWidget):
         legend.set_animated(True)
         return True
 
-    def _rescale(self, *, force: bool) -> bool:
+    def _rescale(self, *, force: bool, shrink_below: float = SHRINK_THRESHOLD) -> bool:
         lines = self._intensity_lines
         if not lines:
             self._rescale_all = True
             return False
         changed = False
         x_range = _finite_range([line.get_xdata() for line in lines])
-        changed |= self._fit(self.intensity_axes, "x", x_range, force)
+        changed |= self._fit(self.intensity_axes, "x", x_range, force, shrink_below)
         for axes, curves in (
             (self.intensity_axes, self._intensity_lines),
             # A refined edge can peak above the samples: keep its marker in view.
             (self.derivative_axes, self._derivative_lines + self._edge_markers),
         ):
             changed |= self._fit(
-                axes, "y", _finite_range([line.get_ydata() for line in curves]), force
+                axes,
+                "y",
+                _finite_range([line.get_ydata() for line in curves]),
+                force,
+                shrink_below,
             )
         if changed:
             # The toolbar's "home" view is the latest fit, not a stale one.
@@ -529,15 +555,30 @@ class ProfilePlot(QWidget):
         return changed
 
     @staticmethod
-    def _fit(axes: Axes, which: str, data_range: tuple[float, float] | None, force: bool) -> bool:
+    def _fit(
+        axes: Axes,
+        which: str,
+        data_range: tuple[float, float] | None,
+        force: bool,
+        shrink_below: float,
+    ) -> bool:
         if data_range is None:
             return False
         get_limits = axes.get_xlim if which == "x" else axes.get_ylim
         set_limits = axes.set_xlim if which == "x" else axes.set_ylim
         current = get_limits()
-        if not (force or _needs_rescale(current, *data_range)):
+        if not (force or _needs_rescale(current, *data_range, shrink_below)):
             return False
-        limits = _padded(*data_range)
+        low, high = data_range
+        view_low, view_high = sorted(current)
+        if not force and which == "y" and (low < view_low or high > view_high):
+            # Data leaving the view widen it to hold both, so that a line dragged
+            # over a textured image soon stops changing the limits (each change is
+            # a full redraw), unless the data would then fill too little of it.
+            union = (min(low, view_low), max(high, view_high))
+            if high - low >= SHRINK_THRESHOLD * (union[1] - union[0]):
+                low, high = union
+        limits = _padded(low, high)
         if np.allclose(limits, current):
             return False
         set_limits(*limits)

@@ -1,0 +1,379 @@
+"""Benchmark the latency the Line derivative panel adds to each move of a line.
+
+In a real napari viewer (shown; run it under Xvfb when headless) with a seeded
+2048 x 2048 uint16 image, a line about 2800 pixels long, near the diagonal, is moved
+``MOVES`` times by assigning ``shapes.data``. Each move is timed from the assignment
+until the event loop is idle again (napari's own slicing, meshing and vispy paint
+included), first without the panel, then with the panel docked, where the loop also
+waits until the panel has put the new curves on screen (``ProfilePlot.frame_count``).
+The panel's cost is the difference of the medians, measured in the same run.
+
+The peer is what a user would otherwise do for each move, also in this run:
+:func:`skimage.measure.profile_line` + :func:`numpy.gradient` + a full
+``canvas.draw()`` of a similar two-axes matplotlib figure of the panel's size.
+
+A burst of 20 ``shapes.data`` assignments in one turn of the event loop must cost
+one update and one frame of the panel.
+
+It prints a Markdown table and writes it to the ``## Line derivative panel`` section
+of ``docs/performance.md``, leaving every other section of that file alone.
+
+Run with ``xvfb-run -a .venv/bin/python benchmarks/bench_panel.py``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+import re
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import matplotlib
+import napari
+import numpy as np
+from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+from matplotlib.figure import Figure
+from qtpy.QtWidgets import QApplication
+from scipy import ndimage as ndi
+from skimage.measure import profile_line
+
+from napari_derivatives._profile_widget import LineDerivativeWidget
+
+SHAPE = (2048, 2048)
+SEED = 20240601
+MOVES = 15
+WARMUP = 2
+BURST = 20
+ROUNDS = 8
+LINES = {
+    # From near one corner to near the opposite one: 2758 pixels long.
+    "long": np.array([[60.0, 40.0], [1990.0, 2010.0]]),
+    "short": np.array([[1000.0, 950.0], [1070.0, 1020.0]]),
+}
+TARGET_MS = 5.0
+
+DOC_PATH = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
+SECTION = "## Line derivative panel"
+
+
+def make_image() -> np.ndarray:
+    """Return a seeded uint16 image with edges, texture and noise."""
+    rng = np.random.default_rng(SEED)
+    y, x = np.mgrid[0 : SHAPE[0], 0 : SHAPE[1]].astype(np.float32)
+    blobs = ndi.gaussian_filter(rng.standard_normal(SHAPE).astype(np.float32), 12)
+    blobs *= 8000 / blobs.std()
+    cells = ((np.sin(x / 37) * np.cos(y / 53)) > 0.3).astype(np.float32) * 12000
+    image = 20000 + blobs + cells + rng.normal(0, 400, SHAPE).astype(np.float32)
+    return np.clip(image, 0, 65535).astype(np.uint16)
+
+
+def moved(line: np.ndarray, move: int) -> np.ndarray:
+    """Shift the line across itself by a few pixels, back and forth."""
+    shift = 3.0 * (move % 10 - 5)
+    return line + np.array([shift, -shift])
+
+
+def drain(app: QApplication, done: Callable[[], bool] = lambda: True) -> None:
+    """Process events until ``done()``, then once more for the paints it posted."""
+    app.processEvents()
+    deadline = time.perf_counter() + 10.0
+    while not done():
+        if time.perf_counter() > deadline:
+            raise RuntimeError("the panel did not draw within 10 s")
+        app.processEvents()
+    app.processEvents()
+
+
+def time_moves(app, shapes, line, widget=None) -> tuple[list[float], list[float]]:
+    """Time each move until idle, and until the panel's frame (with a panel)."""
+    totals, to_frame = [], []
+    for move in range(WARMUP + MOVES):
+        before = widget.plot.frame_count if widget is not None else 0
+        framed = []
+
+        def done(before=before, framed=framed):
+            if widget is None:
+                return True
+            if widget.plot.frame_count > before:
+                framed.append(time.perf_counter())
+                return True
+            return False
+
+        start = time.perf_counter()
+        shapes.data = [moved(line, move)]
+        drain(app, done)
+        end = time.perf_counter()
+        if move >= WARMUP:
+            totals.append(end - start)
+            to_frame.append((framed[0] if framed else end) - start)
+    return totals, to_frame
+
+
+class HandlerTimer:
+    """Time the panel's update (sampling, plot, blit) as its timer runs it."""
+
+    def __init__(self, widget) -> None:
+        self.widget, self.times = widget, []
+        widget._update_timer.timeout.disconnect(widget.update_profiles)
+        widget._update_timer.timeout.connect(self)
+
+    def __call__(self) -> None:
+        """Run and time one update."""
+        start = time.perf_counter()
+        self.widget.update_profiles()
+        self.times.append(time.perf_counter() - start)
+
+
+def time_line(app, viewer, line) -> dict:
+    """Alternate rounds without and with the panel listening, under the same load.
+
+    The panel stays docked throughout, so that napari's canvas has the same size
+    (and costs the same to paint) in both; without it, it is disconnected.
+    """
+    shapes = viewer.add_shapes([line], shape_type="line", name="line")
+    widget = LineDerivativeWidget(viewer)
+    viewer.window.add_dock_widget(widget, area="right", name="Line derivative")
+    widget.shapes.value = shapes
+    settle(app)
+    handler = HandlerTimer(widget)
+    alone, panel, to_frame, handler_times, differences = [], [], [], [], []
+    redraws = 0
+    for _ in range(ROUNDS):
+        widget._disconnect_viewer()
+        settle(app)
+        alone_round = time_moves(app, shapes, line)[0]
+        alone += alone_round
+        widget._connect_viewer()
+        settle(app)
+        handler.times.clear()
+        before = widget.plot.redraw_count
+        totals, frames = time_moves(app, shapes, line, widget)
+        redraws += widget.plot.redraw_count - before
+        panel += totals
+        to_frame += frames
+        handler_times += handler.times
+        differences.append(ms(totals) - ms(alone_round))
+    size = (widget.plot.canvas.width(), widget.plot.canvas.height())
+    viewer.window.remove_dock_widget(widget)
+    widget.close()
+    viewer.layers.remove(shapes)
+    return {
+        "length": float(np.linalg.norm(np.diff(line, axis=0))),
+        "alone": alone,
+        "panel": panel,
+        "to_frame": to_frame,
+        "handler": handler_times,
+        "size": size,
+        "redraws": redraws,
+        "added": statistics.median(differences),
+    }
+
+
+def settle(app) -> None:
+    """Let the panel's first (full) redraw and napari's docking finish."""
+    end = time.perf_counter() + 0.3
+    while time.perf_counter() < end:
+        app.processEvents()
+
+
+def time_peer(app, image, line, size) -> list[float]:
+    """Profile with scikit-image, differentiate, redraw a two-axes figure: per move."""
+    figure = Figure(figsize=(4, 4), layout="constrained")
+    canvas = FigureCanvasQTAgg(figure)
+    canvas.resize(*size)
+    canvas.show()
+    top = figure.add_subplot(2, 1, 1)
+    bottom = figure.add_subplot(2, 1, 2, sharex=top)
+    (values_line,) = top.plot([], [])
+    (derivative_line,) = bottom.plot([], [])
+    app.processEvents()
+    times = []
+    for move in range(WARMUP + MOVES):
+        start, stop = moved(line, move)
+        begin = time.perf_counter()
+        values = profile_line(image, start, stop, order=1, mode="reflect")
+        distance = np.arange(values.size, dtype=float)
+        derivative = np.gradient(values.astype(float), distance)
+        values_line.set_data(distance, values)
+        derivative_line.set_data(distance, derivative)
+        for axes in (top, bottom):
+            axes.relim()
+            axes.autoscale_view()
+        canvas.draw()
+        app.processEvents()
+        if move >= WARMUP:
+            times.append(time.perf_counter() - begin)
+    canvas.close()
+    return times
+
+
+def time_burst(app, viewer, line) -> tuple[int, int, int]:
+    """Return the panel's updates, frames and full redraws after a burst in one turn."""
+    shapes = viewer.add_shapes([line], shape_type="line", name="burst")
+    widget = LineDerivativeWidget(viewer)
+    viewer.window.add_dock_widget(widget, area="right", name="Line derivative")
+    widget.shapes.value = shapes
+    settle(app)
+    handler = HandlerTimer(widget)
+    frames, redraws = widget.plot.frame_count, widget.plot.redraw_count
+    for move in range(BURST):
+        shapes.data = [moved(line, move)]
+    settle(app)
+    result = (
+        len(handler.times),
+        widget.plot.frame_count - frames,
+        widget.plot.redraw_count - redraws,
+    )
+    viewer.window.remove_dock_widget(widget)
+    widget.close()
+    viewer.layers.remove(shapes)
+    return result
+
+
+def ms(seconds: list[float]) -> float:
+    """Return the median in milliseconds."""
+    return statistics.median(seconds) * 1e3
+
+
+def cpu_model() -> str:
+    """Return the CPU's model name."""
+    try:
+        for row in Path("/proc/cpuinfo").read_text().splitlines():
+            if row.startswith("model name"):
+                return row.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def run() -> str:
+    """Run every measurement and return the Markdown section."""
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    image = make_image()
+    viewer = napari.Viewer(show=True)
+    app = QApplication.instance()
+    viewer.window.resize(1400, 900)
+    viewer.add_image(image, name="image")
+    drain(app)
+    results = {name: time_line(app, viewer, line) for name, line in LINES.items()}
+    for result, line in zip(results.values(), LINES.values(), strict=True):
+        result["peer"] = time_peer(app, image, line, result["size"])
+    burst_updates, burst_frames, burst_redraws = time_burst(app, viewer, LINES["long"])
+    viewer.close()
+
+    rows = []
+    for name, result in results.items():
+        added = result["added"]
+        handler = ms(result["handler"])
+        peer = ms(result["peer"])
+        met = added <= TARGET_MS
+        rows.append(
+            f"| {name}, {result['length']:.0f} px | {ms(result['alone']):.1f} | "
+            f"{ms(result['panel']):.1f} | {ms(result['to_frame']):.1f} | **{added:.1f}** | "
+            f"{handler:.1f} | {result['redraws']} | {'yes' if met else 'NO'} | {peer:.1f} | "
+            f"**{peer / max(added, handler):.0f}x** |"
+        )
+        print(
+            f"{name}: napari alone {ms(result['alone']):.1f} ms, with panel "
+            f"{ms(result['panel']):.1f} ms (adds {added:.1f}), panel update {handler:.1f} ms, "
+            f"peer {peer:.1f} ms",
+            file=sys.stderr,
+        )
+    size = results["long"]["size"]
+    burst_ok = burst_updates == 1 and burst_frames == 1
+
+    today = datetime.date.today().isoformat()
+    lines = [
+        SECTION,
+        "",
+        "Made by `xvfb-run -a .venv/bin/python benchmarks/bench_panel.py`, which rewrites",
+        "this section. A shown napari viewer (1400 x 900, Xvfb, software OpenGL) with a",
+        f"seeded {SHAPE[0]} x {SHAPE[1]} uint16 image. A line is moved by assigning "
+        "`shapes.data`, and",
+        "each move is timed until the event loop is idle again, napari's own work and",
+        "paint included; with the panel docked the loop also waits until the panel has put",
+        "the new curves on screen (`until plotted`). Rounds of "
+        f"{MOVES} moves (after {WARMUP} warm-up",
+        f"moves) without and with the panel alternate, {ROUNDS} of each, so both see the "
+        "same load;",
+        "the panel stays docked (napari's canvas keeps its size) and is disconnected from",
+        "the viewer in the rounds without it.",
+        "`panel adds` is the median over the rounds of (median with the panel - median",
+        "without): the latency the panel adds to a move. `panel update` is the median",
+        "time of the panel's own update (sampling, plot, blit), which that difference also",
+        "holds, with Qt's share of painting it. On this shared machine napari's own move",
+        "varies by +-10 ms from round to round, so `panel adds` is only good to a few ms;",
+        "`panel update` is the steadier number. The peer is what a user",
+        "would do for each move: `skimage.measure.profile_line` + `numpy.gradient` +",
+        "`canvas.draw()` of a two-axes matplotlib figure of the panel's size "
+        f"({size[0]} x {size[1]} px).",
+        "Medians in ms; the ratio is the peer over the larger of the two panel costs;",
+        f"`full redraws` counts the moves (of {ROUNDS * (WARMUP + MOVES)}) that changed "
+        "the limits, the others are blits.",
+        "",
+        f"- Machine: {os.cpu_count()} CPUs ({cpu_model()}), {platform.system()} "
+        f"{platform.machine()}, load average {load} at the start",
+        f"- Python {platform.python_version()}, napari {napari.__version__}, matplotlib "
+        f"{matplotlib.__version__}, numpy {np.__version__}",
+        f"- Date: {today}",
+        "",
+        "| line | napari alone | with panel | until plotted | panel adds | panel update | "
+        f"full redraws | <= {TARGET_MS:g} ms | peer | peer / panel |",
+        "|---|---:|---:|---:|---:|---:|---:|:---:|---:|---:|",
+        *rows,
+        "",
+        f"A burst of {BURST} `shapes.data` assignments in one event-loop turn: "
+        f"{burst_updates} update, {burst_frames} frame, {burst_redraws} full redraw "
+        f"({'met' if burst_ok else 'NOT met'}: at most one of each).",
+        "",
+        "### How",
+        "",
+        "The curves are animated `Line2D` artists updated in place. A full redraw of the",
+        "figure (ticks, labels, legend, constrained layout: tens of ms) happens only when",
+        "the limits must change (with hysteresis), the legend, a label or the hint change,",
+        "or on resize or a theme change; it caches the figure without the curves and the",
+        "inside of the (opaque) legend. Every other update restores that background, draws",
+        "the curves (bevelled joins: round ones cost a quarter more on noisy curves) and",
+        "asks Qt to repaint the axes with `update()`, so the plot is painted with napari's",
+        "own repaint of the moved line: one composition of the OpenGL window, not two.",
+        "The panel updates once per event-loop turn however many events came in, with one",
+        "`map_coordinates` call per line on a cached plane; on dask or zarr data only the",
+        "chunks under the lines are read, each once.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_section(section: str, path: Path = DOC_PATH) -> None:
+    """Replace the ``## Line derivative panel`` section of ``path``, keeping the others.
+
+    Parameters
+    ----------
+    section : str
+        The new section, starting with its heading.
+    path : Path, optional
+        The Markdown file.
+    """
+    text = path.read_text() if path.exists() else "# Performance\n\n"
+    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", flags=re.MULTILINE | re.DOTALL)
+    if pattern.search(text):
+        text = pattern.sub(lambda _: section, text, count=1)
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    path.write_text(text.rstrip("\n") + "\n")
+
+
+def main() -> None:
+    """Run the benchmark, print the section and write it to docs/performance.md."""
+    section = run()
+    print(section)
+    write_section(section)
+
+
+if __name__ == "__main__":
+    main()
