@@ -144,7 +144,7 @@ def _lazy_intensity(data: Any, rgb: bool) -> Any:
     # chunk there means showing a plane computes that plane (and its halo), not a slab.
     # Thin chunks of a thick-chunked store are merged within the plane (up to about
     # _BLOCK_PIXELS), so that the graph of a large volume stays small.
-    if data.ndim < 3 or all(max(data.chunks[axis]) == 1 for axis in range(data.ndim - 2)):
+    if data.ndim < 3:
         return data
     plane = data.chunks[-2:]
     target = {axis: 1 for axis in range(data.ndim - 2)}

@@ -34,6 +34,9 @@ from dask.array.overlap import ensure_minimum_chunksize
 
 from ._gradients import _ZERO_MODES, _engine, _passes, _source_positions
 
+# Modes whose extension at one end of an axis takes samples from the other end.
+_WRAP_MODES = ("wrap", "grid-wrap")
+
 __all__ = ["as_real_dask", "engine", "halo_depth", "is_dask"]
 
 
@@ -197,12 +200,19 @@ def _lazy_outputs(
 ) -> da.Array:
     """Return one dask array (one key) or a stack along a new first axis (several keys)."""
     depth = halo_depth(array.ndim, axes, spacing, method, sigma, wanted)
-    # Central differences are one-sided at the border: nothing to extend there.
-    extended = method != "central"
+    # The engine extends a block by `mode` at its own ends. Where a block's end is the
+    # image border, that is the eager extension as long as it needs only samples near
+    # that border, which the block holds: every mode but the wraps, which reach for the
+    # opposite end of the image. Only those extend the whole array (a rechunk of every
+    # chunk: seconds of graph building on a big volume). Central differences are
+    # one-sided at the border and extend nothing.
+    extended = method != "central" and mode in _WRAP_MODES
     work = _extend(array, depth, mode) if extended else array
-    # A halo may not be deeper than a chunk: merge chunks that are too thin.
+    # A halo may not be deeper than a chunk, and a block extending itself by 'mirror'
+    # (which skips the edge sample) needs one sample more: merge chunks that are too thin.
+    spare = 1 if mode == "mirror" and not extended else 0
     chunks = tuple(
-        ensure_minimum_chunksize(pad, axis_chunks) if pad else axis_chunks
+        ensure_minimum_chunksize(pad + spare, axis_chunks) if pad else axis_chunks
         for pad, axis_chunks in zip(depth, work.chunks, strict=True)
     )
     if chunks != work.chunks:
@@ -226,22 +236,31 @@ def _lazy_outputs(
         "direction": direction,
     }
     stacked = len(keys) > 1
-    result = da.map_overlap(
-        _run_block,
-        work,
-        depth=dict(enumerate(depth)),
-        boundary="none",
-        trim=False,
-        allow_rechunk=False,
-        chunks=(((len(keys),),) if stacked else ()) + tuple(out_chunks),
-        new_axis=[0] if stacked else None,
-        dtype=np.float32,
-        meta=np.empty((0,) * (array.ndim + stacked), dtype=np.float32),
-        names=keys,
-        halo=depth,
-        extended=extended,
-        options=options,
-    )
+    common = {
+        "chunks": (((len(keys),),) if stacked else ()) + tuple(out_chunks),
+        "new_axis": [0] if stacked else None,
+        "dtype": np.float32,
+        "meta": np.empty((0,) * (array.ndim + stacked), dtype=np.float32),
+        "names": keys,
+        "halo": depth,
+        "extended": extended,
+        "options": options,
+    }
+    if all(len(axis_chunks) == 1 for axis_chunks, pad in zip(chunks, depth, strict=True) if pad):
+        # Every block spans the differentiated axes (a plane per block, as napari reads
+        # a stack): no halo to exchange, and a blockwise graph is far cheaper for dask
+        # to build and cull than an overlap graph (seconds on thousands of planes).
+        result = da.map_blocks(_run_block, work, **common)
+    else:
+        result = da.map_overlap(
+            _run_block,
+            work,
+            depth=dict(enumerate(depth)),
+            boundary="none",
+            trim=False,
+            allow_rechunk=False,
+            **common,
+        )
     if not stacked and result.chunks != array.chunks:
         result = result.rechunk(array.chunks)
     return result
