@@ -593,3 +593,42 @@ def test_default_image_is_the_top_visible_one(make_napari_viewer):
     widget = LineDerivativeWidget(viewer)
     assert widget.image.value.name == "bottom"
     assert widget.shapes.value.name == "lines"
+
+
+# --- transforms ----------------------------------------------------------------------------
+
+
+def row_col_image(shape=(30, 40)):
+    """I = 1000 * row + column: each value names the pixel it was sampled from."""
+    r, c = np.indices(shape, dtype=float)
+    return 1000 * r + c
+
+
+def test_a_transposed_view_samples_the_same_pixels(viewer):
+    from napari_derivatives._layers import profile_shapes
+
+    image = viewer.add_image(row_col_image(), scale=(1, 0.5))
+    shapes = viewer.add_shapes([[[5, 2], [5, 12]]], shape_type="line")
+    for transposed in (False, True):
+        if transposed:
+            viewer.dims.transpose()
+            assert tuple(viewer.dims.displayed_order) != (0, 1)
+        [(_, profile)] = profile_shapes(viewer, image, shapes, step=20.0)
+        # World x 2..12 is column 4..24 of row 5: 10 units long, rising by 20.
+        np.testing.assert_allclose(profile.values, [5004, 5024])
+        np.testing.assert_allclose(profile.distance, [0, 10])
+        np.testing.assert_allclose(profile.derivative, 2.0)
+
+
+def test_a_reordered_stack_samples_the_plane_shown(viewer):
+    from napari_derivatives._layers import profile_shapes
+
+    stack = np.stack([row_col_image() + 100_000 * z for z in range(3)])
+    image = viewer.add_image(stack, scale=(1, 1, 0.5))
+    viewer.dims.set_current_step(0, 2)
+    viewer.dims.order = (0, 2, 1)
+    shapes = viewer.add_shapes([[[2, 5, 2], [2, 5, 12]]], shape_type="line", ndim=3)
+    [(_, profile)] = profile_shapes(viewer, image, shapes, step=20.0)
+    np.testing.assert_allclose(profile.values, [205004, 205024])
+    np.testing.assert_allclose(profile.derivative, 2.0)
+    np.testing.assert_allclose(profile.coords, [[2, 5, 4], [2, 5, 24]])

@@ -521,8 +521,10 @@ def _world_point(viewer: napari.Viewer, shapes: napari.layers.Shapes, vertex) ->
 
 
 def _image_displayed_axes(viewer: napari.Viewer, image: napari.layers.Image) -> list[int]:
+    # In array order: ``dims.displayed`` follows the display order (a transposed
+    # view gives (1, 0)), but the plane sampled keeps the image's axes in order.
     offset = viewer.dims.ndim - image.ndim
-    return [axis - offset for axis in viewer.dims.displayed if axis - offset >= 0]
+    return sorted(axis - offset for axis in viewer.dims.displayed if axis - offset >= 0)
 
 
 #: Bytes of chunks a lazy plane keeps, so that dragging a line over a dask or
