@@ -682,3 +682,20 @@ def test_worker_errors_reach_the_caller(monkeypatch):
     monkeypatch.setattr(engine, "_correlate_valid", broken)
     with pytest.raises(RuntimeError, match="pass failed"):
         gradient(np.zeros((8, 8)), method="sobel")
+
+
+@pytest.mark.parametrize(
+    ("image", "slope"),
+    [
+        # Large values, small variations: float32 would round 1e6 + 0.01 x to steps of 1/16.
+        (1e6 + 0.01 * np.arange(40.0), 0.01),
+        ((4_000_000_000 + 3 * np.arange(40)).astype(np.uint32), 3.0),
+        ((2**40 + 5 * np.arange(40)).astype(np.int64), 5.0),
+    ],
+)
+@pytest.mark.parametrize("method", METHODS)
+def test_wide_types_keep_small_differences_of_large_values(image, slope, method):
+    plane = np.tile(image, (12, 1))
+    (d_col,) = gradient(plane, method=method, axes=1)
+    assert d_col.dtype == np.float32
+    assert_allclose(d_col[:, 5:-5], slope, rtol=1e-4)

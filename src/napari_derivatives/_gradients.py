@@ -432,7 +432,8 @@ def _engine(
     Parameters
     ----------
     array : ndarray
-        Validated real image of any dtype; converted to float32 a block at a time.
+        Validated real image of any dtype; converted to the work dtype (float32, or
+        float64 for wide types: see :func:`_work_dtype`) a block at a time.
     axes, spacing, method, sigma, mode
         Normalised options, as :func:`gradient` takes them.
     wanted : tuple of int
@@ -462,8 +463,9 @@ def _engine(
     for chain in passes.values():
         for axis, weights in chain:
             pads[axis] = max(pads[axis], weights.size // 2)
+    work_dtype = _work_dtype(array.dtype)
     padded_row = math.prod(size + 2 * pad for size, pad in zip(shape[1:], pads[1:], strict=True))
-    rows = min(shape[0], max(1, _BLOCK_BYTES // (4 * padded_row)))
+    rows = min(shape[0], max(1, _BLOCK_BYTES // (work_dtype.itemsize * padded_row)))
     blocks = [(start, min(start + rows, shape[0])) for start in range(0, shape[0], rows)]
     padded_size = (rows + 2 * pads[0]) * padded_row
     block_size = rows * math.prod(shape[1:])
@@ -535,7 +537,7 @@ def _engine(
             )
 
     def work(queue: SimpleQueue) -> None:
-        buffers = [np.empty(padded_size, dtype=np.float32) for _ in range(4)]
+        buffers = [np.empty(padded_size, dtype=work_dtype) for _ in range(4)]
         buffers += [np.empty(block_size, dtype=np.float32) for _ in range(n_temporary)]
         while True:
             try:
@@ -558,10 +560,25 @@ def _engine(
     return results
 
 
+def _work_dtype(dtype: np.dtype) -> np.dtype:
+    """Return the dtype the passes work in for an image of ``dtype``.
+
+    float32 holds integers exactly only up to 2**24 and keeps 7 digits: an image of
+    wide integers, or of float64 values large next to their variations (1e6 + 0.01 x),
+    would lose its differences in the cast. Those are read and filtered in float64;
+    8- and 16-bit and float32 images in float32 (twice as fast). Results are float32.
+    """
+    dtype = np.dtype(dtype)
+    wide = (dtype.kind == "f" and dtype.itemsize > 4) or (
+        dtype.kind in "iu" and dtype.itemsize > 2
+    )
+    return np.dtype(np.float64 if wide else np.float32)
+
+
 def _fill_block(
     array: np.ndarray, start: int, stop: int, pads: list[int], mode: str, out: np.ndarray
 ) -> None:
-    """Write rows ``start:stop`` of ``array`` as float32 into ``out``, extended by ``mode``.
+    """Write rows ``start:stop`` of ``array`` into ``out`` (float), extended by ``mode``.
 
     ``out`` is larger than the rows by ``2 * pads[k]`` along every axis ``k``: halo rows of
     the neighbouring blocks along the first axis, and the extension by ``mode`` wherever
@@ -674,8 +691,10 @@ def gradient(
     ----------
     image : array_like, shape (M, N[, ...])
         Real image of any dimension (numeric or bool; bool counts as 0/1). Integer
-        images are converted to float32 before differencing, so they never wrap
-        and are not rescaled. Never modified.
+        images are converted to floating point before differencing, so they never
+        wrap and are not rescaled: 8- and 16-bit and float32 images are filtered in
+        float32, wider integers and float64 in float64 (so that large values keep
+        their small differences). Never modified.
     method : {'central', 'sobel', 'scharr', 'prewitt', 'farid', 'gaussian'}, optional
         ``'central'``: central differences inside and one-sided first-order
         differences at the border, as :func:`numpy.gradient` (exact on a ramp
