@@ -632,3 +632,15 @@ def test_a_reordered_stack_samples_the_plane_shown(viewer):
     np.testing.assert_allclose(profile.values, [205004, 205024])
     np.testing.assert_allclose(profile.derivative, 2.0)
     np.testing.assert_allclose(profile.coords, [[2, 5, 4], [2, 5, 24]])
+
+
+def test_a_flipped_image_measures_lengths_not_signed_steps(viewer):
+    from napari_derivatives._layers import profile_shapes
+
+    # Flipped columns: world x = -0.5 * column, so world x -2..-12 is column 4..24.
+    image = viewer.add_image(row_col_image(), scale=(1, -0.5))
+    shapes = viewer.add_shapes([[[5, -2], [5, -12]]], shape_type="line")
+    [(_, profile)] = profile_shapes(viewer, image, shapes, step=20.0)
+    np.testing.assert_allclose(profile.values, [5004, 5024])
+    np.testing.assert_allclose(profile.distance, [0, 10])
+    np.testing.assert_allclose(profile.derivative, 2.0)

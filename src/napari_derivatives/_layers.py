@@ -652,7 +652,8 @@ def profile_shapes(
         return []
     sliced = [axis for axis in range(image.ndim) if axis not in displayed]
     shape = image.level_shapes[0] if image.multiscale else image.data.shape[: image.ndim]
-    spacing = tuple(float(image.scale[axis]) for axis in displayed)
+    # A flipped layer (negative scale) has pixels of the same size: lengths are unsigned.
+    spacing = tuple(abs(float(image.scale[axis])) for axis in displayed)
     cache = {} if plane_cache is None else plane_cache
     profiles = []
     for index, shape_type in enumerate(shapes.shape_type):
