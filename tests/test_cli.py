@@ -255,3 +255,45 @@ def test_an_unreachable_scheduler_exits_2(tmp_path, zarr_volume, capsys):
     assert main([*argv, "--scheduler", "tcp://127.0.0.1:1"]) == 2
     assert "cannot connect to the scheduler" in one_line_error(capsys)
     assert not (tmp_path / "out.zarr").exists()
+
+
+class RecordingArray:
+    """An array that records the boxes read from it, as dask hands them over."""
+
+    def __init__(self, array):
+        self.array = array
+        self.shape, self.dtype, self.ndim = array.shape, array.dtype, array.ndim
+        self.reads = []
+
+    def __getitem__(self, key):
+        self.reads.append(key)
+        return self.array[key]
+
+
+@pytest.mark.parametrize("order", [1, 3])
+def test_profile_reads_only_the_chunks_under_the_line(tmp_path, rng, monkeypatch, order):
+    import dask.array as da
+
+    image = rng.normal(size=(64, 256)).astype(np.float32)
+    recording = RecordingArray(image)
+    lazy = da.from_array(recording, chunks=(16, 16), asarray=True)
+    monkeypatch.setattr(_cli, "read_image", lambda path: (lazy, "zarr"))
+    csv = tmp_path / "line.csv"
+    argv = ["profile", "image.zarr", "--line", "40,10,40,30", "--csv", str(csv)]
+    assert main([*argv, "--order", str(order), "--quiet"]) == 0
+    # dask reads an empty box once for the array's type; every other read is a chunk.
+    reads = [key for key in recording.reads if key[0].stop > key[0].start]
+    rows = {key[0].start // 16 for key in reads}
+    columns = {key[1].start // 16 for key in reads}
+    # The line lies in chunk row 2 and chunk columns 0-1; cubic reads a window of
+    # 16 pixels more on each side, so never more than a few of the 64 chunks.
+    assert rows <= {1, 2, 3} and columns <= {0, 1, 2, 3}
+    assert 0 < len(reads) <= 12 < 64
+    expected = nd.line_profile(image, [[40, 10], [40, 30]], order=order)
+    nd.profiles_to_csv([expected], tmp_path / "expected.csv")
+    if order == 1:
+        assert csv.read_text() == (tmp_path / "expected.csv").read_text()
+    got = np.genfromtxt(csv, delimiter=",", names=True)
+    want = np.genfromtxt(tmp_path / "expected.csv", delimiter=",", names=True)
+    for name in want.dtype.names:
+        np.testing.assert_allclose(got[name], want[name], rtol=0, atol=1e-6, err_msg=name)

@@ -378,13 +378,13 @@ def _profile_command(args: argparse.Namespace) -> None:
         paths.append(np.reshape(numbers, (-1, image.ndim)))
     spacing = None if args.spacing is None else _numbers(args.spacing, float, "--spacing")
     csv_path = Path(args.csv)
-    with _scheduler(args.scheduler) as client, _atomic_output(csv_path, args.overwrite) as target:
-        # Interpolation (cubic splines) needs the whole image: it is read, once.
-        data = _run(image, client, quiet=True)
+    with _scheduler(args.scheduler), _atomic_output(csv_path, args.overwrite) as target:
+        # line_profile reads only the chunks under the samples' footprint (cubic too),
+        # on the default scheduler, which is the cluster's client when one is given.
         try:
             profiles = [
                 line_profile(
-                    data,
+                    image,
                     path,
                     spacing=spacing[0] if spacing is not None and len(spacing) == 1 else spacing,
                     step=args.step,
