@@ -297,3 +297,28 @@ def test_profile_reads_only_the_chunks_under_the_line(tmp_path, rng, monkeypatch
     want = np.genfromtxt(tmp_path / "expected.csv", delimiter=",", names=True)
     for name in want.dtype.names:
         np.testing.assert_allclose(got[name], want[name], rtol=0, atol=1e-6, err_msg=name)
+
+
+@pytest.mark.parametrize(("channels", "planar"), [(3, "contig"), (4, "contig"), (3, "separate")])
+def test_an_rgb_tiff_is_differentiated_as_its_luminance(tmp_path, rng, channels, planar):
+    rgb = rng.integers(0, 256, size=(40, 50, channels), dtype=np.uint8)
+    source = tmp_path / "colour.tif"
+    stored = rgb if planar == "contig" else np.moveaxis(rgb, -1, 0)
+    extra = {"extrasamples": ["unassalpha"]} if channels == 4 else {}
+    tifffile.imwrite(source, stored, photometric="rgb", planarconfig=planar, **extra)
+    luminance = nd.rgb_to_luminance(rgb)
+
+    out = tmp_path / "out"
+    argv = ["gradient", str(source), str(out), "--outputs", "gx,gy,magnitude", "--quiet"]
+    assert main(argv) == 0
+    expected = nd.gradient_outputs(luminance, ("gx", "gy", "magnitude"))
+    for name, want in expected.items():
+        got = tifffile.imread(out / f"{name}.tif")
+        assert got.shape == (40, 50)
+        np.testing.assert_array_equal(got, want, err_msg=name)
+
+    csv = tmp_path / "line.csv"
+    argv = ["profile", str(source), "--line", "5,3,30,45", "--csv", str(csv), "--quiet"]
+    assert main(argv) == 0
+    nd.profiles_to_csv([nd.line_profile(luminance, [[5, 3], [30, 45]])], tmp_path / "e.csv")
+    assert csv.read_text() == (tmp_path / "e.csv").read_text()

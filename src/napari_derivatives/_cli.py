@@ -4,7 +4,8 @@
 image with dask, chunk by chunk (a zarr volume is never loaded whole) and writes one
 float32 array per output; ``napari-derivatives profile IMAGE --line ... --csv OUT``
 writes the CSV of the line derivative panel. ``--scheduler ADDRESS`` runs the work on
-an existing dask.distributed cluster. The values are those of the Python API.
+an existing dask.distributed cluster. The values are those of the Python API. An RGB(A)
+TIFF is first converted to its Rec. 709 luminance, as the gradient widget does.
 
 Outputs appear only when complete: they are written to a hidden sibling path that is
 renamed on success and removed on failure, and an existing output is replaced only
@@ -24,13 +25,25 @@ from typing import Any
 
 import numpy as np
 
-from ._gradients import BOUNDARY_MODES, METHODS, OUTPUTS, _plan_outputs, _prepare
+from ._gradients import (
+    BOUNDARY_MODES,
+    METHODS,
+    OUTPUTS,
+    _plan_outputs,
+    _prepare,
+    rgb_to_luminance,
+)
 from ._profiles import line_profile, profiles_to_csv
 
 #: Exit code for bad input or options (as argparse uses for usage errors).
 EXIT_USAGE = 2
 
 _TIFF_SUFFIXES = (".tif", ".tiff")
+
+_RGB_HELP = (
+    "An RGB(A) TIFF (photometric RGB) is converted to its Rec. 709 luminance, "
+    "0.2125 R + 0.7154 G + 0.0721 B (alpha ignored), as the gradient widget does."
+)
 
 
 class CommandError(Exception):
@@ -78,7 +91,7 @@ def _parser() -> argparse.ArgumentParser:
             "holding one array, or a path inside a store) gives a zarr group OUTPUT "
             "(ending in .zarr) with one float32 array per output, computed chunk by "
             "chunk; a TIFF or .npy input gives a folder OUTPUT with one file per output "
-            "in the input's format (or a zarr group if OUTPUT ends in .zarr)."
+            "in the input's format (or a zarr group if OUTPUT ends in .zarr). " + _RGB_HELP
         ),
     )
     gradient.add_argument("input", metavar="INPUT")
@@ -104,7 +117,7 @@ def _parser() -> argparse.ArgumentParser:
         parents=[common],
         help="write line profiles and their derivative to CSV",
         description="Sample an image along lines or polylines and differentiate along them; "
-        "writes the CSV of the line derivative panel.",
+        "writes the CSV of the line derivative panel. " + _RGB_HELP,
     )
     profile.add_argument("input", metavar="IMAGE")
     profile.add_argument(
@@ -155,6 +168,19 @@ def _is_zarr(path: Path) -> bool:
     )
 
 
+def _read_tiff(path: Path) -> np.ndarray:
+    """Read the first series of a TIFF; an RGB(A) one as its luminance, as the widget does."""
+    import tifffile
+
+    with tifffile.TiffFile(path) as tiff:
+        series = tiff.series[0]
+        data = series.asarray()
+        if series.keyframe.photometric == tifffile.PHOTOMETRIC.RGB and "S" in series.axes:
+            # Colour samples are not an axis to differentiate across.
+            return rgb_to_luminance(np.moveaxis(data, series.axes.index("S"), -1))
+    return data
+
+
 def read_image(path: str | os.PathLike) -> tuple[Any, str]:
     """Open an image lazily, as a dask array, and name its format.
 
@@ -167,7 +193,9 @@ def read_image(path: str | os.PathLike) -> tuple[Any, str]:
     Returns
     -------
     image : dask.array.Array
-        The image; zarr chunks are kept, so nothing is read yet.
+        The image; zarr chunks are kept, so nothing is read yet. An RGB(A) TIFF
+        (photometric RGB) becomes its float32 Rec. 709 luminance
+        (:func:`napari_derivatives.rgb_to_luminance`), without the colour axis.
     kind : str
         ``"zarr"``, ``"tif"`` or ``"npy"``.
 
@@ -187,9 +215,7 @@ def read_image(path: str | os.PathLike) -> tuple[Any, str]:
             return da.from_zarr(array), "zarr"
         suffix = path.suffix.lower()
         if suffix in _TIFF_SUFFIXES:
-            import tifffile
-
-            return da.from_array(tifffile.imread(path)), "tif"
+            return da.from_array(_read_tiff(path)), "tif"
         if suffix == ".npy":
             return da.from_array(np.load(path, mmap_mode="r")), "npy"
     except CommandError:
