@@ -33,6 +33,16 @@ def test_values_are_per_physical_unit_of_the_layer_scale(viewer, ramp_2d):
     assert gx.data.dtype == np.float32
 
 
+def test_a_flipped_axis_counts_by_its_absolute_pixel_size(viewer, ramp_2d):
+    image = viewer.add_image(ramp_2d, name="ramp", scale=(1.0, -0.5))
+    gx, gy = add_gradient_layers(viewer, image, outputs=("gx", "gy"))
+    # Along the data axes, per physical unit: 5 per pixel over 0.5 units, 3 over 1.
+    np.testing.assert_allclose(interior(gx.data), 10.0, rtol=1e-5)
+    np.testing.assert_allclose(interior(gy.data), 3.0, rtol=1e-5)
+    np.testing.assert_allclose(gx.scale, (1.0, -0.5))
+    np.testing.assert_allclose(gx.data_to_world((3, 4)), image.data_to_world((3, 4)))
+
+
 def test_outputs_keep_the_source_transforms(viewer, ramp_2d):
     image = viewer.add_image(
         ramp_2d,

@@ -195,7 +195,9 @@ def compute_gradient_outputs(
     Parameters
     ----------
     image : napari.layers.Image
-        The source layer. Its ``scale`` is the pixel size used for the units.
+        The source layer. The absolute value of its ``scale`` is the pixel size
+        used for the units: a negative scale (a flipped axis) gives the same
+        values as a positive one, components along the data axes.
     method : str
         One of :data:`napari_derivatives.METHODS`.
     outputs : sequence of str
@@ -228,7 +230,9 @@ def compute_gradient_outputs(
         if image.multiscale
         else np.ones((1, image.ndim))
     )
-    scale = np.asarray(image.scale, dtype=float)
+    # napari flips an axis with a negative scale; the pixel size is its magnitude, and
+    # components stay along the data axes (the outputs carry the same flip).
+    scale = np.abs(np.asarray(image.scale, dtype=float))
     if axes is None:
         axes = default_gradient_axes(image.ndim)
     per_level: list[dict[str, Any]] = []
@@ -485,7 +489,9 @@ def add_gradient_layers(
     list of napari.layers.Image
         The layers added or updated, in the order of ``outputs``. Their values
         are in intensity per physical unit of the layer's ``scale`` (radians
-        for the direction).
+        for the direction). A negative scale (a flipped axis) counts by its
+        absolute value: components are along the data axes, per physical unit,
+        and the output layers are flipped like the source.
 
     Raises
     ------
