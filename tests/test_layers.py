@@ -94,6 +94,19 @@ def test_running_again_updates_the_layers_in_place(viewer, ramp_2d):
     assert second[0].metadata["napari_derivatives"]["method"] == "scharr"
 
 
+def test_running_again_moves_the_dims_range_with_the_new_transforms(viewer, ramp_2d):
+    image = viewer.add_image(ramp_2d, name="ramp")
+    add_gradient_layers(viewer, image)
+    image.scale = (1.0, 10.0)
+    image.translate = (0.0, 100.0)
+    layers = add_gradient_layers(viewer, image)
+    # Every layer now spans x = 100 ... 590 in steps of 10: so must the slider.
+    np.testing.assert_allclose(viewer.dims.range[1], (100.0, 590.0, 10.0))
+    np.testing.assert_allclose(viewer.dims.range[0], (0.0, 39.0, 1.0))
+    for layer in layers:
+        np.testing.assert_allclose(layer.extent.world, image.extent.world)
+
+
 def test_stack_default_differentiates_each_plane(viewer, ramp_stack):
     image = viewer.add_image(ramp_stack, name="stack", scale=(4.0, 1.0, 1.0))
     gx, gy = add_gradient_layers(viewer, image, outputs=("gx", "gy"))

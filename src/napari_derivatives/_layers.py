@@ -323,6 +323,13 @@ def _transform_settings(image: napari.layers.Image) -> dict[str, Any]:
     }
 
 
+def _refresh_deferred(layer: napari.layers.Layer) -> contextlib.AbstractContextManager:
+    """Hold back a layer's slicing (not its events) until the caller refreshes it."""
+    # napari's own guard (private, napari >= 0.5); without it each setter slices.
+    block = getattr(layer, "_block_refresh", None)
+    return block() if block is not None else contextlib.nullcontext()
+
+
 def apply_gradient_outputs(
     viewer: napari.Viewer,
     image: napari.layers.Image,
@@ -380,7 +387,10 @@ def apply_gradient_outputs(
             and existing.multiscale == multiscale
             and existing.ndim == image.ndim
         ):
-            with existing.events.blocker_all():
+            # The events stay live: the viewer recomputes its dims range from the
+            # transform and data events. Only slicing waits for the refresh below, so
+            # that lazy data is not computed once per setter.
+            with _refresh_deferred(existing):
                 for key in ("scale", "translate", "rotate", "shear", "affine", "units"):
                     setattr(existing, key, settings[key])
                 existing.data = data
