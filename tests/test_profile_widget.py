@@ -644,3 +644,29 @@ def test_a_flipped_image_measures_lengths_not_signed_steps(viewer):
     np.testing.assert_allclose(profile.values, [5004, 5024])
     np.testing.assert_allclose(profile.distance, [0, 10])
     np.testing.assert_allclose(profile.derivative, 2.0)
+
+
+def test_a_sheared_image_measures_world_lengths(viewer):
+    from napari_derivatives._layers import profile_shapes
+
+    # shear=[1]: world (y, x) = (row + column, column), so world [5, 0] -> [15, 10]
+    # is row 5, columns 0 -> 10: 14.142 units long, rising by 10.
+    image = viewer.add_image(row_col_image(), shear=[1.0])
+    shapes = viewer.add_shapes([[[5, 0], [15, 10]]], shape_type="line")
+    [(_, profile)] = profile_shapes(viewer, image, shapes, step=10.0)
+    np.testing.assert_allclose(profile.values, [5000, 5010])
+    assert profile.distance[-1] == pytest.approx(np.sqrt(200), rel=1e-9)
+    np.testing.assert_allclose(profile.derivative, 10 / np.sqrt(200), rtol=1e-9)
+
+
+def test_a_rotated_image_keeps_its_pixel_sizes(viewer):
+    from napari_derivatives._layers import profile_shapes
+
+    image = viewer.add_image(row_col_image(), scale=(1, 0.5), rotate=30)
+    ends = [image.data_to_world(point) for point in ([5, 4], [5, 24])]
+    shapes = viewer.add_shapes([ends], shape_type="line")
+    [(_, profile)] = profile_shapes(viewer, image, shapes, step=20.0)
+    # The Shapes layer keeps its vertices in float32: equal to about 1e-5.
+    np.testing.assert_allclose(profile.values, [5004, 5024], rtol=1e-5)
+    np.testing.assert_allclose(profile.distance, [0, 10], rtol=1e-4, atol=0)
+    np.testing.assert_allclose(profile.derivative, 2.0, rtol=1e-4)

@@ -527,6 +527,10 @@ GOOD_PATH = [[1.0, 1.0], [4.0, 5.0]]
         (np.zeros((6, 6)), GOOD_PATH, {"spacing": (1.0, 0.0)}, "spacing"),
         (np.zeros((6, 6)), GOOD_PATH, {"spacing": (1.0, -2.0)}, "spacing"),
         (np.zeros((6, 6)), GOOD_PATH, {"spacing": (1.0, np.nan)}, "spacing"),
+        (np.zeros((6, 6)), GOOD_PATH, {"spacing": [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]}, "spacing"),
+        (np.zeros((6, 6)), GOOD_PATH, {"spacing": [[1.0, 2.0], [0.5, 1.0]]}, "spacing"),
+        (np.zeros((6, 6)), GOOD_PATH, {"spacing": [[1.0, 0.0], [0.0, np.inf]]}, "spacing"),
+        (np.zeros((6, 6)), GOOD_PATH, {"spacing": [[[1.0]]]}, "spacing"),
         (np.array(1.0), GOOD_PATH, {}, "image"),
         (np.zeros((6, 6), dtype=complex), GOOD_PATH, {}, "image"),
     ],
@@ -557,6 +561,29 @@ def test_inputs_are_not_modified():
     np.testing.assert_array_equal(path, path_copy)
     sample_path(path, 0.5)
     np.testing.assert_array_equal(path, path_copy)
+
+
+def test_a_spacing_matrix_measures_sheared_steps():
+    # World = M @ data with a shear: a step of 10 columns is 10 down and 10 across,
+    # 14.142 long, over which the intensity (the column index) rises by 10.
+    shear = [[1.0, 1.0], [0.0, 1.0]]
+    image = row_image(np.arange(20.0))
+    profile = line_profile(image, [[5, 0], [5, 10]], spacing=shear)
+    assert profile.distance[-1] == pytest.approx(math.sqrt(200), rel=1e-12)
+    np.testing.assert_allclose(profile.derivative, 10 / math.sqrt(200), rtol=1e-12)
+    assert profile.spacing == ((1.0, 1.0), (0.0, 1.0))
+
+
+def test_a_diagonal_spacing_matrix_is_per_axis_spacing_and_a_flip_keeps_lengths():
+    path = [[10.0, 20.0], [22.0, 24.0]]
+    per_axis = line_profile(ramp(), path, spacing=(0.5, 2.0))
+    for matrix in ([[0.5, 0.0], [0.0, 2.0]], [[-0.5, 0.0], [0.0, 2.0]]):
+        profile = line_profile(ramp(), path, spacing=matrix)
+        np.testing.assert_allclose(profile.distance, per_axis.distance, rtol=1e-12)
+        np.testing.assert_allclose(profile.derivative, per_axis.derivative, rtol=1e-12)
+    # A rotation by 90 degrees of those pixels: the same lengths again.
+    rotated = line_profile(ramp(), path, spacing=[[0.0, -2.0], [0.5, 0.0]])
+    np.testing.assert_allclose(rotated.distance, per_axis.distance, rtol=1e-12)
 
 
 def test_list_inputs_and_scalar_spacing():

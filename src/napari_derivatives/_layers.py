@@ -543,6 +543,27 @@ def _image_displayed_axes(viewer: napari.Viewer, image: napari.layers.Image) -> 
     return sorted(axis - offset for axis in viewer.dims.displayed if axis - offset >= 0)
 
 
+def _plane_spacing(image: napari.layers.Image, displayed: list[int]) -> Any:
+    """Physical size of a data step in the plane of ``displayed`` axes, for ``line_profile``.
+
+    The columns are the world steps of one pixel along each displayed axis, through
+    napari's own data -> world transform (scale, rotation, shear, affine), on the
+    world axes of the plane. Without rotation or shear that matrix is diagonal and
+    the per-axis pixel sizes are returned instead, unsigned (a flip changes no length).
+    """
+    origin = np.asarray(image.data_to_world(np.zeros(image.ndim)), dtype=float)
+    columns = []
+    for axis in displayed:
+        unit = np.zeros(image.ndim)
+        unit[axis] = 1.0
+        columns.append(np.asarray(image.data_to_world(unit), dtype=float) - origin)
+    matrix = np.column_stack(columns)[displayed]
+    diagonal = np.diag(matrix)
+    if np.array_equal(matrix, np.diag(diagonal)):
+        return tuple(np.abs(diagonal).tolist())
+    return matrix
+
+
 #: Bytes of chunks a lazy plane keeps, so that dragging a line over a dask or
 #: zarr image reads each chunk once, not on every move.
 LAZY_PLANE_CACHE_BYTES = 64 * 2**20
@@ -644,7 +665,11 @@ def profile_shapes(
     viewer : napari.Viewer
         The viewer showing both layers.
     image : napari.layers.Image
-        The image to sample; its ``scale`` gives the physical distances.
+        The image to sample. Distances are lengths in its world coordinates: a step
+        between samples is measured through the linear part of its data -> world
+        transform (scale, rotation, shear, affine) on the displayed axes, so the
+        profile's ``spacing`` is the per-axis pixel size, or that matrix when the
+        transform rotates or shears (see :func:`napari_derivatives.line_profile`).
     shapes : napari.layers.Shapes
         The layer holding the lines. Shapes that are not lines or paths are skipped.
     plane_cache : dict, optional
@@ -668,8 +693,7 @@ def profile_shapes(
         return []
     sliced = [axis for axis in range(image.ndim) if axis not in displayed]
     shape = image.level_shapes[0] if image.multiscale else image.data.shape[: image.ndim]
-    # A flipped layer (negative scale) has pixels of the same size: lengths are unsigned.
-    spacing = tuple(abs(float(image.scale[axis])) for axis in displayed)
+    spacing = _plane_spacing(image, displayed)
     cache = {} if plane_cache is None else plane_cache
     profiles = []
     for index, shape_type in enumerate(shapes.shape_type):

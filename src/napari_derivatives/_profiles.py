@@ -118,14 +118,29 @@ def _as_positive_real(value, name: str) -> float:
 
 
 def _as_spacing(spacing, ndim: int) -> np.ndarray:
+    """Return ``(ndim,)`` pixel sizes, or an ``(ndim, ndim)`` data -> physical matrix."""
     if spacing is None:
         return np.ones(ndim)
     try:
         values = np.asarray(spacing, dtype=np.float64)
     except (TypeError, ValueError) as error:
-        raise ValueError(f"spacing must be numbers, one per axis: {error}") from None
+        raise ValueError(
+            f"spacing must be numbers, one per axis or an (ndim, ndim) matrix: {error}"
+        ) from None
     if values.ndim == 0:
         values = np.full(ndim, float(values))
+    if values.ndim == 2:
+        if values.shape != (ndim, ndim):
+            raise ValueError(
+                f"spacing as a matrix must be ({ndim}, {ndim}), one row and column per "
+                f"image axis, got {values.shape}"
+            )
+        if not np.all(np.isfinite(values)):
+            raise ValueError(f"spacing must be finite, got {values.tolist()}")
+        # A singular matrix would give some directions zero length: distances would repeat.
+        if np.linalg.matrix_rank(values) < ndim:
+            raise ValueError(f"spacing as a matrix must be invertible, got {values.tolist()}")
+        return values
     if values.shape != (ndim,):
         raise ValueError(f"spacing needs one value per image axis ({ndim}), got {values.size}")
     if not np.all(np.isfinite(values) & (values > 0)):
@@ -247,15 +262,20 @@ def sample_path(path, step: float = 1.0) -> np.ndarray:
     return coords
 
 
+def _to_physical(steps: np.ndarray, spacing: np.ndarray) -> np.ndarray:
+    """Physical vectors of data steps (rows): scaled per axis, or ``M @ step`` each."""
+    return steps @ spacing.T if spacing.ndim == 2 else steps * spacing
+
+
 def _physical_distance(
     path: np.ndarray, coords: np.ndarray, segment: np.ndarray, spacing: np.ndarray
 ) -> np.ndarray:
     """Arc length along the path from ``path[0]`` to each sample, in physical units."""
-    physical = np.diff(path, axis=0) * spacing
+    physical = _to_physical(np.diff(path, axis=0), spacing)
     lengths = np.sqrt(np.einsum("ij,ij->i", physical, physical))
     before = np.concatenate(([0.0], np.cumsum(lengths)))
     # Measured along the path, so a corner between two samples is not cut short.
-    along = (coords - path.take(segment, axis=0)) * spacing
+    along = _to_physical(coords - path.take(segment, axis=0), spacing)
     return before.take(segment) + np.sqrt(np.einsum("ij,ij->i", along, along))
 
 
@@ -408,15 +428,17 @@ class Profile:
     derivative : numpy.ndarray of float64, shape (M,)
         ``d values / d distance`` in intensity per physical unit (of the smoothed
         values when ``smooth > 0``); NaN next to a NaN value.
-    spacing : tuple of float, optional
-        Physical size of a pixel along each sampled axis. Default: 1 per axis.
+    spacing : tuple of float, or tuple of tuple of float, optional
+        Physical size of a pixel along each sampled axis (default: 1 per axis);
+        or, when :func:`line_profile` was given a matrix, that ``(ndim, ndim)``
+        matrix ``M`` as a tuple of rows: a data step ``d`` is ``M @ d`` physically.
     """
 
     distance: np.ndarray
     coords: np.ndarray
     values: np.ndarray
     derivative: np.ndarray
-    spacing: tuple[float, ...] | None = None
+    spacing: tuple[float, ...] | tuple[tuple[float, ...], ...] | None = None
 
     def __post_init__(self):
         distance = _read_only(self.distance, 1, "distance")
@@ -429,11 +451,16 @@ class Profile:
                 "distance, coords, values and derivative must have the same number of samples"
             )
         spacing = (1.0,) * coords.shape[1] if self.spacing is None else self.spacing
+        spacing = np.asarray(spacing, dtype=np.float64).tolist()
         object.__setattr__(self, "distance", distance)
         object.__setattr__(self, "coords", coords)
         object.__setattr__(self, "values", values)
         object.__setattr__(self, "derivative", derivative)
-        object.__setattr__(self, "spacing", tuple(float(s) for s in spacing))
+        object.__setattr__(
+            self,
+            "spacing",
+            tuple(tuple(row) if isinstance(row, list) else row for row in spacing),
+        )
 
     def __len__(self) -> int:
         return self.distance.shape[0]
@@ -524,7 +551,7 @@ def line_profile(
     image,
     path,
     *,
-    spacing: float | Sequence[float] | None = None,
+    spacing: float | Sequence[float] | Sequence[Sequence[float]] | None = None,
     step: float = 1.0,
     order: int = 1,
     width: int = 1,
@@ -543,10 +570,14 @@ def line_profile(
         Vertices of the line (``N = 2``) or polyline in the image's data (pixel)
         coordinates, in the order drawn; pixel centres are at integer coordinates.
         Zero-length segments are skipped.
-    spacing : float or sequence of float, optional
+    spacing : float, sequence of float, or array_like of shape (ndim, ndim), optional
         Physical size of a pixel along each axis (e.g. µm per pixel, napari's
         ``scale``); a single number applies to every axis. Default: 1 per axis,
-        so distances are in pixels.
+        so distances are in pixels. A matrix ``M`` is the linear part of the
+        data -> physical transform: a step ``d`` in pixels is ``M @ d`` physically,
+        and its length ``|M @ d|`` (so shear and rotation are measured; a
+        flip, a negative entry, changes no length). Per-axis sizes are the
+        diagonal case. ``M`` must be finite and invertible.
     step : float, optional
         Largest distance between samples, in pixels along the path. The samples
         split the path, of length ``L`` pixels, into ``ceil(L / step)`` equal
@@ -581,7 +612,8 @@ def line_profile(
     ValueError
         Naming the parameter: a 0-d or complex ``image``; a ``path`` not
         (N, image.ndim), with fewer than two vertices, non-finite vertices or
-        zero length; ``step`` or ``spacing`` not finite and > 0; ``width`` not a
+        zero length; ``step`` or per-axis ``spacing`` not finite and > 0, or a
+        ``spacing`` matrix not finite, invertible and (ndim, ndim); ``width`` not a
         positive integer, or ``width > 1`` with a segment that does not move in
         the plane of the last two axes; ``smooth < 0``; an unknown ``order``,
         ``reduce`` or ``mode``.
@@ -684,7 +716,7 @@ def line_profile(
         coords=coords,
         values=values,
         derivative=derivative,
-        spacing=tuple(spacing.tolist()),
+        spacing=spacing.tolist(),
     )
 
 
