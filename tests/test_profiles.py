@@ -736,3 +736,26 @@ def test_chunked_image_is_validated_without_reading(rng):
     with pytest.raises(ValueError, match="real"):
         line_profile(recorder, [[1, 1], [5, 5]])
     assert recorder.reads == []
+
+
+def test_cubic_on_an_array_prefilters_only_near_the_line(rng):
+    # A NaN 100 px from the line must not reach it: the spline prefilter is windowed
+    # around the samples, for an array as for a chunked image.
+    image = rng.normal(size=(200, 220)) * 100 + 1000
+    image[180, 200] = np.nan
+    path = [[20.3, 10.0], [40.7, 120.2]]
+    profile = line_profile(image, path, order=3, width=3, step=0.7)
+    assert np.all(np.isfinite(profile.values))
+    lazy = chunked("recording", image, (32, 40))
+    np.testing.assert_allclose(
+        profile.values, line_profile(lazy, path, order=3, width=3, step=0.7).values, rtol=1e-9
+    )
+
+
+def test_cubic_on_an_array_is_exact_on_a_ramp():
+    # I = 3y - 2x + 7, sampled 20 px or more inside: a cubic spline reproduces it
+    # (at the image's border the boundary mode bends it).
+    path = [[20.2, 20.1], [79.6, 99.3], [30.0, 90.0]]
+    profile = line_profile(ramp(shape=(100, 120)), path, order=3, step=0.3)
+    y, x = profile.coords.T
+    np.testing.assert_allclose(profile.values, 3 * y - 2 * x + 7, rtol=0, atol=1e-6)

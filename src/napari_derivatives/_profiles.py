@@ -630,9 +630,12 @@ def line_profile(
     spline prefilter is global: each point is interpolated in a window reaching
     16 pixels past its 4 x 4 footprint (within the image), in which every chunk
     that window touches is read; the error of cutting the prefilter there is below
-    ``0.27 ** 16``, about 1e-9, of the image's intensity range. The boundary modes
-    ``"wrap"`` and ``"grid-wrap"`` reach across the image, so with them a chunked
-    image is read whole.
+    ``0.27 ** 16``, about 1e-9, of the image's intensity range. A numpy image is
+    interpolated the same way, cut in tiles of 64 pixels per axis: only the
+    neighbourhood of the line is prefiltered, so the cost follows the line, not
+    the image, and a NaN farther than the window from every sample does not reach
+    the profile. The boundary modes ``"wrap"`` and ``"grid-wrap"`` reach across the
+    image, so with them a chunked image is read whole and prefiltered whole.
 
     A sample is NaN if any of its ``width`` points lies outside the image's
     pixel extent, ``[-0.5, shape - 0.5]`` on some axis; the derivative next to a
@@ -693,13 +696,15 @@ def line_profile(
     extremes = points[:, :, :: max(width - 1, 1)]
     upper = (np.asarray(image.shape) - 0.5)[:, None, None]
     outside = np.any((extremes < -0.5) | (extremes > upper), axis=(0, 2))
-    if isinstance(image, np.ndarray):
-        # One call for every point: for order 3 the spline prefilter runs once.
+    if isinstance(image, np.ndarray) and order < 3:
         sampled = ndi.map_coordinates(
             image, points, order=int(order), mode=mode, output=np.float64, prefilter=True
         )
     else:
-        sampled = _map_chunked(image, points, ~outside, order=int(order), mode=mode)
+        # Order 3 on an array too: the spline prefilter of the whole image would cost
+        # the whole image per call, and spread one NaN anywhere to every sample.
+        source = _Tiles(image) if isinstance(image, np.ndarray) else image
+        sampled = _map_chunked(source, points, ~outside, order=int(order), mode=mode)
     values = sampled[:, 0] if width == 1 else _REDUCERS[reduce](sampled, axis=1)
     values[outside] = np.nan
 
@@ -727,6 +732,22 @@ def line_profile(
 _SPLINE_MARGIN = 16
 
 _WRAPPING_MODES = ("wrap", "grid-wrap")
+
+# Tiles an in-memory image is cut into for order 3: each group of samples is
+# interpolated in a window of at most this plus twice the margin per axis.
+_ARRAY_TILE = 64
+
+
+class _Tiles:
+    """An in-memory array seen as a chunked one, of tiles read as views (no copy)."""
+
+    def __init__(self, array: np.ndarray) -> None:
+        self._array = array
+        self.shape, self.dtype, self.ndim = array.shape, array.dtype, array.ndim
+        self.chunks = (_ARRAY_TILE,) * array.ndim
+
+    def __getitem__(self, box):
+        return self._array[box]
 
 
 def _chunk_edges(image) -> list[np.ndarray]:
