@@ -37,23 +37,7 @@ from ._gradients import _ZERO_MODES, _engine, _passes, _source_positions
 # Modes whose extension at one end of an axis takes samples from the other end.
 _WRAP_MODES = ("wrap", "grid-wrap")
 
-__all__ = ["as_real_dask", "engine", "halo_depth", "is_dask"]
-
-
-def is_dask(image: Any) -> bool:
-    """Return whether ``image`` is a dask array.
-
-    Parameters
-    ----------
-    image : object
-        Anything.
-
-    Returns
-    -------
-    bool
-        True for :class:`dask.array.Array`.
-    """
-    return isinstance(image, da.Array)
+__all__ = ["as_real_dask", "engine", "halo_depth"]
 
 
 def as_real_dask(image: da.Array) -> da.Array:
