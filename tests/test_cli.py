@@ -322,3 +322,26 @@ def test_an_rgb_tiff_is_differentiated_as_its_luminance(tmp_path, rng, channels,
     assert main(argv) == 0
     nd.profiles_to_csv([nd.line_profile(luminance, [[5, 3], [30, 45]])], tmp_path / "e.csv")
     assert csv.read_text() == (tmp_path / "e.csv").read_text()
+
+
+def test_lazy_gradient_outputs_builds_the_graph_once(monkeypatch, volume):
+    import dask.array as da
+
+    from napari_derivatives import _lazy
+
+    calls = []
+    engine = _lazy.engine
+
+    def counting_engine(*args, **kwargs):
+        calls.append(kwargs)
+        return engine(*args, **kwargs)
+
+    monkeypatch.setattr(_lazy, "engine", counting_engine)
+    image = da.from_array(volume, chunks=(5, 12, 14))
+    results = _cli.lazy_gradient_outputs(image, ("gx", "magnitude"), method="sobel")
+    assert len(calls) == 1
+    expected = nd.gradient_outputs(volume, ("gx", "magnitude"), method="sobel")
+    for name, want in expected.items():
+        np.testing.assert_array_equal(results[name].compute(), want, err_msg=name)
+    with pytest.raises(ValueError, match="outputs"):
+        _cli.lazy_gradient_outputs(image, ("gx", "gx"))

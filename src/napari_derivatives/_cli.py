@@ -323,15 +323,15 @@ def lazy_gradient_outputs(
     dict of str to dask.array.Array
         One lazy float32 array per output, with the chunks of ``image``.
     """
-    from ._gradients import gradient_outputs
     from ._lazy import engine
 
-    # The public function checks every option and names the bad one.
-    gradient_outputs(
-        image, outputs, method=method, spacing=spacing, axes=axes, sigma=sigma, mode=mode
-    )
+    # The checks of gradient_outputs, which names the bad option; the graph is built once.
+    outputs = (outputs,) if isinstance(outputs, str) else tuple(outputs)
+    unknown = [name for name in outputs if name not in OUTPUTS]
+    if not outputs or unknown or len(set(outputs)) != len(outputs):
+        raise ValueError(f"`outputs` must be distinct names among {OUTPUTS}, got {outputs}")
     array, axes, spacing = _prepare(image, method, spacing, axes, sigma, mode)
-    plan, axis_of = _plan_outputs(tuple(outputs), array.ndim, axes)
+    plan, axis_of = _plan_outputs(outputs, array.ndim, axes)
     computed = engine(array, axes, spacing, method, sigma, mode, **plan, shared=True)
     return {name: computed[axis_of.get(name, name)] for name in outputs}
 
