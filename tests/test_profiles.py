@@ -759,3 +759,17 @@ def test_cubic_on_an_array_is_exact_on_a_ramp():
     profile = line_profile(ramp(shape=(100, 120)), path, order=3, step=0.3)
     y, x = profile.coords.T
     np.testing.assert_allclose(profile.values, 3 * y - 2 * x + 7, rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("lines", [[1.7], ["a"], [None], [True], 5])
+def test_csv_lines_must_be_integers(tmp_path, lines):
+    profile = line_profile(row_image(np.arange(5.0)), [[1, 0], [1, 4]])
+    with pytest.raises(ValueError, match="lines"):
+        profiles_to_csv([profile], tmp_path / "lines.csv", lines=lines)
+
+
+def test_csv_lines_take_numpy_integers(tmp_path):
+    profile = line_profile(row_image(np.arange(5.0)), [[1, 0], [1, 4]])
+    path = tmp_path / "lines.csv"
+    profiles_to_csv([profile], path, lines=np.array([3], dtype=np.int64))
+    np.testing.assert_array_equal(np.genfromtxt(path, delimiter=",", names=True)["line"], 3)

@@ -903,6 +903,23 @@ def _coordinate_labels(ndim: int, axis_labels: Sequence[str] | None) -> list[str
     return labels
 
 
+def _as_line_numbers(lines) -> list[int]:
+    try:
+        lines = list(lines)
+    except TypeError:
+        raise ValueError(f"lines must be a sequence of integers, got {lines!r}") from None
+    indices = []
+    for number in lines:
+        try:
+            if isinstance(number, (bool, np.bool_)):
+                raise TypeError
+            # operator.index, not int(): 1.7 or "1" must not pass as a line number.
+            indices.append(operator.index(number))
+        except TypeError:
+            raise ValueError(f"lines must hold integers, got {number!r}") from None
+    return indices
+
+
 def profiles_to_csv(
     profiles: Iterable[Profile],
     path: str | os.PathLike,
@@ -941,7 +958,7 @@ def profiles_to_csv(
     profiles = list(profiles)
     if not profiles:
         raise ValueError("profiles must hold at least one Profile")
-    lines = list(range(len(profiles))) if lines is None else [int(n) for n in lines]
+    lines = list(range(len(profiles))) if lines is None else _as_line_numbers(lines)
     if len(lines) != len(profiles):
         raise ValueError(f"lines must hold one number per profile, got {len(lines)}")
     ndim = profiles[0].coords.shape[1]
