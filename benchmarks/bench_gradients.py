@@ -226,7 +226,9 @@ def run() -> str:
         "and writes the last pass straight into the outputs. So no float32 copy of the",
         "whole input, no scratch image and no padded image: the extra memory is a few",
         "blocks per worker. Blocks run on a thread per core (numpy releases the GIL in its",
-        "loops); on a loaded machine the second core helps less.",
+        "loops); on a loaded machine the second core helps less. Wide integers (32 and 64",
+        "bits) and float64 images are filtered in float64 blocks instead, so that large",
+        "values keep their small differences; outputs are float32 either way.",
         "",
     ]
     return "\n".join(lines)
