@@ -7,6 +7,7 @@ there is none.
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -62,6 +63,8 @@ def line_derivative_screenshot() -> Path:
 
     viewer, _ = build_demo_viewer(show=True)
     viewer.window.resize(1500, 900)
+    _settle(viewer)
+    viewer.reset_view()
     _settle(viewer)
     path = IMAGES / "line_derivative_panel.png"
     viewer.screenshot(str(path), canvas_only=False)
@@ -173,7 +176,11 @@ def tutorial_profile() -> Path:
 
 
 def main(argv: list[str]) -> None:
-    """Write every picture, or only those named on the command line."""
+    """Write every picture, or only those named on the command line.
+
+    With no names, each picture is made in a fresh process: napari remembers the
+    window and dock layout of a closed viewer, which would leak into the next one.
+    """
     makers = {
         "direction": direction_convention,
         "gains": operator_gains,
@@ -182,7 +189,11 @@ def main(argv: list[str]) -> None:
         "panel": line_derivative_screenshot,
     }
     IMAGES.mkdir(exist_ok=True)
-    for name in argv or list(makers):
+    if not argv:
+        for name in makers:
+            subprocess.run([sys.executable, __file__, name], check=True)
+        return
+    for name in argv:
         print(makers[name]())
 
 

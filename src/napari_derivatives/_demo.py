@@ -67,6 +67,10 @@ def main() -> None:
         viewer.window.resize(1500, 900)
         for _ in range(10):
             QApplication.processEvents()
+        # Fit the image to the canvas at its final size.
+        viewer.reset_view()
+        for _ in range(10):
+            QApplication.processEvents()
         path = Path("demo.png").resolve()
         viewer.screenshot(str(path), canvas_only=False)
         print(f"No screen: wrote a screenshot of the demo to {path}")
