@@ -24,15 +24,12 @@ Run with ``python benchmarks/bench_gradients.py`` (``make bench``).
 from __future__ import annotations
 
 import datetime
-import os
 import platform
-import re
 import statistics
 import sys
 import time
 import tracemalloc
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 import scipy
@@ -40,6 +37,7 @@ import skimage
 from scipy import ndimage as ndi
 from skimage import filters
 
+from _report import load_average, machine_line, write_section
 from napari_derivatives import gradient, gradient_magnitude
 
 SHAPE = (4096, 4096)
@@ -55,7 +53,6 @@ CENTRAL_MIN_SPEEDUP = 2.0
 GAUSSIAN_MIN_SPEEDUP = 2.0
 SOBEL_MAX_FLOOR_RATIO = 8.0
 
-DOC_PATH = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
 SECTION = "## Gradients"
 
 
@@ -91,22 +88,6 @@ def peak_extra_bytes(function: Callable) -> int:
     tracemalloc.stop()
     del result
     return peak - before
-
-
-def cpu_model() -> str:
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return platform.processor() or "unknown"
-    match = re.search(r"^model name\s*:\s*(.+)$", text, flags=re.MULTILINE)
-    return match.group(1).strip() if match else "unknown"
-
-
-def cpu_count() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
 
 
 def run() -> str:
@@ -181,7 +162,7 @@ def run() -> str:
     )
 
     today = datetime.date.today().isoformat()
-    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    load = load_average()
     lines = [
         SECTION,
         "",
@@ -192,8 +173,7 @@ def run() -> str:
         "under the same load. Absolute times on a shared machine drift; the ratios are",
         "what to compare.",
         "",
-        f"- Machine: {cpu_count()} CPUs ({cpu_model()}), {platform.system()} "
-        f"{platform.machine()}, load average {load} at the start",
+        machine_line(load),
         f"- Python {platform.python_version()}, numpy {np.__version__}, scipy "
         f"{scipy.__version__}, scikit-image {skimage.__version__}",
         f"- Date: {today}",
@@ -234,21 +214,10 @@ def run() -> str:
     return "\n".join(lines)
 
 
-def write_section(section: str, path: Path = DOC_PATH) -> None:
-    """Replace the ``## Gradients`` section of ``path``, keeping every other section."""
-    text = path.read_text() if path.exists() else "# Performance\n\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", flags=re.MULTILINE | re.DOTALL)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section, text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text.rstrip("\n") + "\n")
-
-
 def main() -> None:
     section = run()
     print(section)
-    write_section(section)
+    write_section(SECTION, section)
 
 
 if __name__ == "__main__":

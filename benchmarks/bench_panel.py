@@ -24,14 +24,11 @@ Run with ``xvfb-run -a .venv/bin/python benchmarks/bench_panel.py``.
 from __future__ import annotations
 
 import datetime
-import os
 import platform
-import re
 import statistics
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import matplotlib
 import napari
@@ -42,6 +39,7 @@ from qtpy.QtWidgets import QApplication
 from scipy import ndimage as ndi
 from skimage.measure import profile_line
 
+from _report import load_average, machine_line, write_section
 from napari_derivatives._profile_widget import LineDerivativeWidget
 
 SHAPE = (2048, 2048)
@@ -57,7 +55,6 @@ LINES = {
 }
 TARGET_MS = 5.0
 
-DOC_PATH = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
 SECTION = "## Line derivative panel"
 
 
@@ -240,20 +237,9 @@ def ms(seconds: list[float]) -> float:
     return statistics.median(seconds) * 1e3
 
 
-def cpu_model() -> str:
-    """Return the CPU's model name."""
-    try:
-        for row in Path("/proc/cpuinfo").read_text().splitlines():
-            if row.startswith("model name"):
-                return row.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
-
-
 def run() -> str:
     """Run every measurement and return the Markdown section."""
-    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    load = load_average()
     image = make_image()
     viewer = napari.Viewer(show=True)
     app = QApplication.instance()
@@ -316,8 +302,7 @@ def run() -> str:
         f"`full redraws` counts the moves (of {ROUNDS * (WARMUP + MOVES)}) that changed "
         "the limits, the others are blits.",
         "",
-        f"- Machine: {os.cpu_count()} CPUs ({cpu_model()}), {platform.system()} "
-        f"{platform.machine()}, load average {load} at the start",
+        machine_line(load),
         f"- Python {platform.python_version()}, napari {napari.__version__}, matplotlib "
         f"{matplotlib.__version__}, numpy {np.__version__}",
         f"- Date: {today}",
@@ -349,30 +334,11 @@ def run() -> str:
     return "\n".join(lines)
 
 
-def write_section(section: str, path: Path = DOC_PATH) -> None:
-    """Replace the ``## Line derivative panel`` section of ``path``, keeping the others.
-
-    Parameters
-    ----------
-    section : str
-        The new section, starting with its heading.
-    path : Path, optional
-        The Markdown file.
-    """
-    text = path.read_text() if path.exists() else "# Performance\n\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", flags=re.MULTILINE | re.DOTALL)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section, text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text.rstrip("\n") + "\n")
-
-
 def main() -> None:
     """Run the benchmark, print the section and write it to docs/performance.md."""
     section = run()
     print(section)
-    write_section(section)
+    write_section(SECTION, section)
 
 
 if __name__ == "__main__":
