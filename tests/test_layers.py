@@ -286,3 +286,13 @@ def test_switching_between_multiscale_and_plain_replaces_the_layer(viewer, ramp_
     fourth = add_gradient_layers(viewer, plain, outputs=("gx",))
     assert not fourth[0].multiscale
     np.testing.assert_allclose(interior(fourth[0].data), 5.0, rtol=1e-5)
+
+
+def test_running_again_follows_new_axis_labels(viewer, ramp_2d):
+    image = viewer.add_image(ramp_2d, name="ramp", axis_labels=("y", "x"))
+    (gx,) = add_gradient_layers(viewer, image, outputs=("gx",))
+    assert tuple(gx.axis_labels) == ("y", "x")
+    image.axis_labels = ("row", "column")
+    (again,) = add_gradient_layers(viewer, image, outputs=("gx",))
+    assert again is gx
+    assert tuple(gx.axis_labels) == ("row", "column")

@@ -310,6 +310,10 @@ def _sequential_limits(data: np.ndarray) -> tuple[float, float]:
     return (0.0, high or 1.0)
 
 
+# What an output layer copies from its source to sit exactly on it.
+_TRANSFORM_KEYS = ("scale", "translate", "rotate", "shear", "affine", "units", "axis_labels")
+
+
 def _transform_settings(image: napari.layers.Image) -> dict[str, Any]:
     # Output layers sit exactly on their source: same world transform, units and labels.
     return {
@@ -391,7 +395,7 @@ def apply_gradient_outputs(
             # transform and data events. Only slicing waits for the refresh below, so
             # that lazy data is not computed once per setter.
             with _refresh_deferred(existing):
-                for key in ("scale", "translate", "rotate", "shear", "affine", "units"):
+                for key in _TRANSFORM_KEYS:
                     setattr(existing, key, settings[key])
                 existing.data = data
                 existing.colormap = settings["colormap"]
