@@ -88,6 +88,27 @@ def test_large_images_run_in_a_worker(viewer, widget, qtbot, monkeypatch):
     np.testing.assert_allclose(viewer.layers["big gx"].data[2:-2, 2:-2], 2.0, rtol=1e-5)
 
 
+def test_wide_gaussians_count_their_taps_towards_the_worker(viewer, widget, qtbot, monkeypatch):
+    # 64 x 64 = 4096 pixels: on the main thread for Sobel (3 taps), but a Gaussian of
+    # sigma 4 px has 2 * 16 + 1 = 33 taps, so 11 times the work: in a worker.
+    monkeypatch.setattr(_gradient_widget, "THREAD_THRESHOLD", 4096)
+    x = np.tile(np.arange(64, dtype=np.float32), (64, 1))
+    viewer.add_image(3.0 * x, name="ramp")
+    widget.method.value = "sobel"
+    assert isinstance(widget(), list)
+    widget.method.value = "gaussian"
+    widget.sigma.value = 4.0
+    worker = widget()
+    assert worker is not None and not isinstance(worker, list)
+    qtbot.waitUntil(
+        lambda: (
+            viewer.layers["ramp magnitude"].metadata["napari_derivatives"]["method"] == "gaussian"
+        ),
+        timeout=5_000,
+    )
+    np.testing.assert_allclose(viewer.layers["ramp gx"].data[20:-20, 20:-20], 3.0, rtol=1e-4)
+
+
 # --- lazy images, cancelling, errors in the worker ----------------------------------------
 
 

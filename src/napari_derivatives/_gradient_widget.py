@@ -27,9 +27,20 @@ from ._layers import (
     wants_lazy,
 )
 
-#: Images with more pixels than this are differentiated in a worker thread, so
-#: that the viewer stays responsive; smaller ones finish in a fraction of a second.
+#: Images with more pixels than this (for a 3-tap operator; wider kernels count
+#: in proportion) are differentiated in a worker thread, so that the viewer stays
+#: responsive; smaller ones finish in a fraction of a second.
 THREAD_THRESHOLD = 2**22
+
+
+def _kernel_taps(image: napari.layers.Image, method: str, sigma: float, axes) -> int:
+    # The time per pixel grows with the kernel: a Gaussian of a few pixels has tens of
+    # taps, so a 4 Mpixel image with a large sigma must not run on the main thread.
+    if method == "gaussian":
+        pixel = min(abs(float(image.scale[axis])) for axis in axes) or 1.0
+        return 2 * max(1, int(4 * sigma / pixel + 0.5)) + 1
+    return 5 if method == "farid" else 3
+
 
 SPATIAL_AXES = {"2D planes": (-2, -1), "3D volume": (-3, -2, -1)}
 OUTPUT_CHOICES = ("gx", "gy", "gz", "magnitude", "direction")
@@ -206,7 +217,8 @@ def gradient_layers_widget(
 
     size = image.data[0].size if image.multiscale else image.data.size
     eager = not wants_lazy(image)
-    if eager and size <= THREAD_THRESHOLD:
+    taps = _kernel_taps(image, method, sigma, options["axes"])
+    if eager and size * taps <= THREAD_THRESHOLD * 3:
         try:
             results = compute_gradient_outputs(image, **options)
         except (ValueError, TypeError) as error:
