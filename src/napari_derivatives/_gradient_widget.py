@@ -19,7 +19,7 @@ from magicgui.widgets import FunctionGui, PushButton
 from napari.qt.threading import GeneratorWorker, create_worker
 from napari.utils.notifications import show_error, show_info
 
-from ._gradients import METHODS
+from ._gradients import METHODS, _passes
 from ._layers import (
     apply_gradient_outputs,
     compute_gradient_outputs,
@@ -36,10 +36,12 @@ THREAD_THRESHOLD = 2**22
 def _kernel_taps(image: napari.layers.Image, method: str, sigma: float, axes) -> int:
     # The time per pixel grows with the kernel: a Gaussian of a few pixels has tens of
     # taps, so a 4 Mpixel image with a large sigma must not run on the main thread.
-    if method == "gaussian":
-        pixel = min(abs(float(image.scale[axis])) for axis in axes) or 1.0
-        return 2 * max(1, int(4 * sigma / pixel + 0.5)) + 1
-    return 5 if method == "farid" else 3
+    # The widest pass, from the engine's own kernel definitions.
+    axes = tuple(axis % image.ndim for axis in axes)
+    spacing = tuple(abs(float(size)) or 1.0 for size in image.scale)
+    return max(
+        weights.size for axis in axes for _, weights in _passes(axis, axes, spacing, method, sigma)
+    )
 
 
 SPATIAL_AXES = {"2D planes": (-2, -1), "3D volume": (-3, -2, -1)}
