@@ -181,6 +181,56 @@ def test_a_blit_shows_what_a_full_redraw_shows(plot, visible):
     np.testing.assert_array_equal(blitted, canvas_pixels(plot))
 
 
+def ink(plot):
+    """Pixels of the canvas more than half covered by a curve (not white)."""
+    return canvas_pixels(plot)[..., :3].min(axis=-1) < 128
+
+
+def test_dense_curves_draw_the_pixels_of_all_their_samples(plot):
+    from matplotlib.lines import Line2D
+
+    # 20000 noisy samples in a few hundred pixels, with a gap: drawn through the
+    # extremes of each pixel column, as every sample would draw them.
+    profile = noisy_profile(1, noise=8.0, size=20000)
+    values = profile.values.copy()
+    values[9000:11000] = np.nan
+    plot.set_theme("#ffffff", "#000000")
+    plot.set_profiles(
+        [make_profile(profile.distance, values, np.zeros_like(values))], ["black"], [""]
+    )
+    plot.set_visible_axes(True, False)
+    plot.canvas.draw()
+    [curve] = plot.intensity_lines
+    np.testing.assert_array_equal(curve.get_ydata(), values)  # the data stay whole
+    reduced = ink(plot)
+
+    full = Line2D(curve.get_xdata(), values, color="black", solid_joinstyle="bevel")
+    curve.set_visible(False)
+    plot.intensity_axes.add_line(full)
+    plot.canvas.draw()
+    everything = ink(plot)
+    assert everything.sum() > 5000
+    assert (reduced != everything).sum() < 0.01 * everything.sum()
+    # The gap is the same width: no column of it is inked by either.
+    assert np.array_equal(reduced.any(axis=0), everything.any(axis=0))
+
+
+def test_column_extremes_keep_each_columns_first_last_lowest_and_highest():
+    from napari_derivatives._plot import column_extremes
+
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=1000)
+    columns = np.floor(np.linspace(0, 99.99, 1000))
+    keep = column_extremes(columns, values)
+    assert np.all(np.diff(keep) > 0)
+    for column in range(100):
+        inside = np.flatnonzero(columns == column)
+        kept = np.intersect1d(keep, inside)
+        expected = {inside[0], inside[-1], inside[np.argmin(values[inside])]}
+        expected.add(inside[np.argmax(values[inside])])
+        assert set(kept.tolist()) == expected
+
+
 def test_updates_of_one_event_loop_turn_cost_one_frame(plot, qtbot):
     plot.set_profiles([noisy_profile(1, 4.0)], ["red"], ["a"])
     qtbot.waitUntil(lambda: plot.redraw_count >= 1, timeout=3000)

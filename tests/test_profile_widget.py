@@ -97,6 +97,22 @@ def test_ramp_gives_its_slope_per_physical_unit(ramp_scene, dock):
     assert to_hex(line.get_color()) == to_hex(tuple(shapes.edge_color[0]))
 
 
+def test_new_scale_and_units_reach_the_profile_and_labels(ramp_scene, dock, qtbot):
+    # The pixel size and the labels are kept between updates while a line is
+    # dragged: a change of the image's transform or units must still show.
+    image, shapes = ramp_scene
+    widget = dock()
+    assert derivatives_are(widget, 1.5)
+    image.scale = shapes.scale = (4, 4)
+    qtbot.waitUntil(lambda: derivatives_are(widget, 0.75), timeout=3000)
+    assert widget.profiles[0].distance[-1] == pytest.approx(160.0)
+    image.units = ("mm", "mm")
+    qtbot.waitUntil(
+        lambda: widget.plot.derivative_axes.get_xlabel() == "distance (mm)", timeout=3000
+    )
+    assert widget.plot.derivative_axes.get_ylabel() == "d intensity / d distance (per mm)"
+
+
 def test_axis_labels_name_the_unit(viewer, dock):
     viewer.add_image(x_ramp(), scale=(0.5, 0.5), units=("um", "um"))
     viewer.add_shapes([horizontal(5, 2, 40)], shape_type="line", scale=(0.5, 0.5))

@@ -678,8 +678,9 @@ def profile_shapes(
         The layer holding the lines. Shapes that are not lines or paths are skipped.
     plane_cache : dict, optional
         Planes already read (or, for chunked data, the chunks read of them), keyed
-        by the indices of the sliced axes; filled as planes are read. Pass the same
-        dict between calls while the image data is unchanged to avoid reading (or
+        by the indices of the sliced axes, and the pixel size of the displayed
+        plane; filled as they are computed. Pass the same dict between calls while
+        the image's data and transforms are unchanged to avoid reading (or
         converting) a plane again.
     **options
         Keyword arguments of :func:`napari_derivatives.line_profile`
@@ -697,8 +698,12 @@ def profile_shapes(
         return []
     sliced = [axis for axis in range(image.ndim) if axis not in displayed]
     shape = image.level_shapes[0] if image.multiscale else image.data.shape[: image.ndim]
-    spacing = _plane_spacing(image, displayed)
     cache = {} if plane_cache is None else plane_cache
+    # Three trips through napari's transforms: worth keeping while a line is dragged.
+    spacing_key = ("spacing", *displayed)
+    if spacing_key not in cache:
+        cache[spacing_key] = _plane_spacing(image, displayed)
+    spacing = cache[spacing_key]
     profiles = []
     for index, shape_type in enumerate(shapes.shape_type):
         if shape_type not in PATH_SHAPE_TYPES:

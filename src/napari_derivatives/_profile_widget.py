@@ -17,7 +17,6 @@ import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from magicgui.widgets import CheckBox, ComboBox, Container, FloatSpinBox, PushButton, SpinBox
 from napari.layers import Image, Shapes
 from napari.utils.notifications import show_error
@@ -109,7 +108,9 @@ class LineDerivativeWidget(QWidget):
         self._image: napari.layers.Image | None = None
         self._shapes: napari.layers.Shapes | None = None
         self._edges_layer: napari.layers.Points | None = None
-        self._plane_cache: dict[tuple[int, ...], np.ndarray] = {}
+        self._plane_cache: dict[tuple, Any] = {}
+        # The plot's axis labels for the image, kept until its transforms change.
+        self._axis_labels: tuple[str, str] | None = None
         self._indexed_profiles: list[tuple[int, Profile]] = []
         self._edges: list[list[Edge]] = []
         self._last_error = ""
@@ -320,7 +321,9 @@ class LineDerivativeWidget(QWidget):
         colors = [tuple(shapes.edge_color[index]) for index, _ in indexed] if indexed else []
         labels = [f"{shapes.shape_type[index]} {index}" for index, _ in indexed]
         if image is not None:
-            distance_label, derivative_label = distance_axis_labels(self.viewer, image)
+            if self._axis_labels is None:
+                self._axis_labels = distance_axis_labels(self.viewer, image)
+            distance_label, derivative_label = self._axis_labels
             self.plot.set_distance_label(distance_label)
             self.plot.set_derivative_label(derivative_label)
         self.plot.set_profiles(profiles, colors, labels)
@@ -411,6 +414,7 @@ class LineDerivativeWidget(QWidget):
             self._disconnect_layer("image")
             self._image = image
             self._plane_cache.clear()
+            self._axis_labels = None
             if image is not None:
                 self._connect_layer("image", image, _IMAGE_EVENTS, self._on_image_event)
         if shapes is not self._shapes:
@@ -444,15 +448,17 @@ class LineDerivativeWidget(QWidget):
         if self._edges_layer is not None and self._shapes is not None:
             self._edges_layer.name = edge_points_name(self._shapes.name)
 
-    def _on_image_event(self, event: Any) -> None:
-        if event.type == "data":
-            self._plane_cache.clear()
+    def _on_image_event(self, _event: Any) -> None:
+        # New data or a new transform (which changes the pixel size kept there).
+        self._plane_cache.clear()
+        self._axis_labels = None
         self.schedule_update()
 
     def _on_dims_event(self, event: Any) -> None:
         if event.type in ("order", "ndisplay"):
             # The cache is keyed by the sliced axes' indices, which change meaning.
             self._plane_cache.clear()
+            self._axis_labels = None
         self.schedule_update()
 
     def _on_viewer_theme(self, _event: Any = None) -> None:
