@@ -112,9 +112,9 @@ class _Curve(Line2D):
     """A line drawn through :func:`column_extremes` of its samples when they are dense.
 
     Its data stay whole (``get_xdata``, ``get_ydata``, a saved figure at any DPI);
-    only drawing uses the samples that show at the renderer's resolution. A
-    profile of thousands of noisy samples over a few hundred pixels draws in
-    about two thirds of the time, with the same pixels.
+    only drawing uses the samples that show at the renderer's resolution. It looks
+    the same: only anti-aliased edge pixels differ. A profile of thousands of noisy
+    samples over a few hundred pixels draws in about a sixth less time.
     """
 
     def draw(self, renderer: Any) -> None:
