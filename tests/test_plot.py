@@ -215,6 +215,34 @@ def test_dense_curves_draw_the_pixels_of_all_their_samples(plot):
     assert np.array_equal(reduced.any(axis=0), everything.any(axis=0))
 
 
+@pytest.mark.parametrize("linestyle", ["-", "--"])
+def test_a_sparse_curve_draws_as_matplotlib_draws_it(plot, linestyle):
+    from matplotlib.lines import Line2D
+
+    # Few samples: every one is drawn, the pixels are Line2D's own (dashed lines
+    # are drawn by Line2D itself).
+    profile = noisy_profile(3, noise=5.0, size=200)
+    plot.set_theme("#ffffff", "#000000")
+    plot.set_profiles([profile], ["black"], [""])
+    plot.set_visible_axes(True, False)
+    [curve] = plot.intensity_lines
+    curve.set_linestyle(linestyle)
+    plot.canvas.draw()
+    ours = canvas_pixels(plot)
+    reference = Line2D(
+        curve.get_xdata(),
+        curve.get_ydata(),
+        color="black",
+        linestyle=linestyle,
+        solid_joinstyle="bevel",
+    )
+    curve.set_visible(False)
+    plot.intensity_axes.add_line(reference)
+    plot.canvas.draw()
+    assert (ours[..., :3] < 128).any()
+    np.testing.assert_array_equal(ours, canvas_pixels(plot))
+
+
 def test_column_extremes_keep_each_columns_first_last_lowest_and_highest():
     from napari_derivatives._plot import column_extremes
 
