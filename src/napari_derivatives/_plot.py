@@ -47,6 +47,10 @@ LIVE_SHRINK_THRESHOLD = 0.1
 #: Milliseconds without an update after which the view is fitted to the data.
 SETTLE_MS = 400
 
+#: Pixels around the axes that a blit restores and repaints: edge markers at the
+#: axes' edge overhang it.
+BLIT_PADDING = 8.0
+
 #: Above this many curves the legend would hide the plot, so it is left out.
 MAX_LEGEND_ENTRIES = 12
 
@@ -257,9 +261,10 @@ class ProfilePlot(QWidget):
         )
         self.redraw_count = 0
         self.frame_count = 0
-        # The figure as last drawn without the curves, and the renderer it came from.
-        self._cached_figure: Any = None
+        # The shown axes as last drawn without the curves, and the renderer they came from.
+        self._cached_background: Any = None
         self._cached_renderer: Any = None
+        self._cached_size: tuple[int, int] = (0, 0)
         self._cached_legend: Any = None
         self._full_redraw_pending = False
         # A zero-delay single-shot timer coalesces the blits of one event-loop turn.
@@ -532,8 +537,14 @@ class ProfilePlot(QWidget):
         if self.canvas.is_saving():
             return
         self._full_redraw_pending = False
-        self._cached_figure = self.canvas.copy_from_bbox(self.figure.bbox)
+        # What a blit can change: the shown axes, and markers overhanging them.
         self._cached_renderer = self.canvas.get_renderer()
+        self._cached_size = (self._cached_renderer.width, self._cached_renderer.height)
+        self._cached_background = [
+            self.canvas.copy_from_bbox(axes.bbox.padded(BLIT_PADDING))
+            for axes, shown in zip(self._axes, self._visible, strict=True)
+            if shown
+        ]
         self._draw_curves()
         legend = self._shown_legend()
         self._cached_legend = None
@@ -582,14 +593,15 @@ class ProfilePlot(QWidget):
             return
         renderer = getattr(self.canvas, "renderer", None)
         if (
-            self._cached_figure is None
+            self._cached_background is None
             or renderer is None
             or renderer is not self._cached_renderer
-            or (renderer.width, renderer.height) != self._cached_figure.get_extents()[2:]
+            or (renderer.width, renderer.height) != self._cached_size
         ):
             self._request_frame(full=True)
             return
-        self.canvas.restore_region(self._cached_figure)
+        for region in self._cached_background:
+            self.canvas.restore_region(region)
         self._draw_curves(legend=self._cached_legend is None)
         if self._cached_legend is not None:
             frame, inside = self._cached_legend
@@ -601,7 +613,7 @@ class ProfilePlot(QWidget):
             # the synchronous repaint() of canvas.blit: Qt then paints it together
             # with napari's canvas, one composition of the window instead of two.
             ratio = self.canvas.device_pixel_ratio
-            left, bottom, right, top = Bbox.union(shown).padded(8.0).extents / ratio
+            left, bottom, right, top = Bbox.union(shown).padded(BLIT_PADDING).extents / ratio
             height = self.canvas.rect().height()
             self.canvas.update(
                 QRect(
