@@ -301,6 +301,38 @@ def test_a_burst_of_changes_costs_one_redraw(ramp_scene, dock, qtbot):
     assert widget.profiles[0].distance[-1] == pytest.approx(80.0)
 
 
+def test_an_update_runs_before_the_window_repaints(ramp_scene, dock, qtbot):
+    # Qt repaints a window on a low-priority UpdateRequest, posted when napari
+    # redraws the moved line. The panel's update must come first, so that its
+    # curves are painted in that same repaint, not one repaint later.
+    from qtpy.QtCore import QCoreApplication, QEvent, QObject, Qt
+
+    _, shapes = ramp_scene
+    widget = dock()
+    order = []
+
+    class Window(QObject):
+        def event(self, event):
+            if event.type() == QEvent.Type.UpdateRequest:
+                order.append("repaint")
+                return True
+            return super().event(event)
+
+    window = Window()
+    qtbot.waitUntil(lambda: not widget.update_pending, timeout=TIMEOUT)
+    qtbot.wait(50)
+    low = int(getattr(Qt.EventPriority.LowEventPriority, "value", -1))
+    QCoreApplication.postEvent(window, QEvent(QEvent.Type.UpdateRequest), low)
+    update = widget.update_profiles
+    widget.update_profiles = lambda: (order.append("update"), update())
+    shapes.data = [horizontal(20, 5, 30)]
+    assert widget.update_pending
+    qtbot.waitUntil(lambda: len(order) == 2, timeout=TIMEOUT)
+    assert order == ["update", "repaint"]
+    assert not widget.update_pending
+    assert widget.profiles[0].distance[-1] == pytest.approx(50.0)
+
+
 def test_a_drag_within_the_limits_is_blitted_once_per_burst(ramp_scene, dock, qtbot):
     _, shapes = ramp_scene
     widget = dock()

@@ -8,7 +8,8 @@ events to them.
 
 Every event that can change the plot (a vertex dragged, a shape added, the slider
 moved, a setting changed...) only asks for an update; the update runs once on the
-next turn of the Qt event loop, however many events came in between.
+next turn of the Qt event loop, however many events came in between, and before
+Qt repaints the window: the new curves reach the screen with the moved line.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from magicgui.widgets import CheckBox, ComboBox, Container, FloatSpinBox, PushBu
 from napari.layers import Image, Shapes
 from napari.utils.notifications import show_error
 from napari.utils.theme import get_theme
-from qtpy.QtCore import QEvent, QTimer
+from qtpy.QtCore import QCoreApplication, QEvent, Qt
 from qtpy.QtWidgets import QFileDialog, QLabel, QVBoxLayout, QWidget
 
 from ._layers import (
@@ -44,6 +45,11 @@ if TYPE_CHECKING:
 
 #: Interpolation choices and the spline order each stands for.
 INTERPOLATION_ORDERS = {"nearest": 0, "linear": 1, "cubic": 3}
+
+#: The event :meth:`LineDerivativeWidget.schedule_update` posts, and its priority:
+#: ahead of Qt's repaint of the window (``UpdateRequest``, low priority).
+_UPDATE_EVENT = QEvent.Type(QEvent.registerEventType())
+_UPDATE_PRIORITY = int(getattr(Qt.EventPriority.HighEventPriority, "value", 1))
 
 #: Planes kept between updates, so that moving the slider back and forth over a
 #: large stack reads each plane once without holding the whole stack in memory.
@@ -172,12 +178,8 @@ class LineDerivativeWidget(QWidget):
         layout.addWidget(self.plot, stretch=1)
         layout.addWidget(self.export_button.native)
 
-        # One zero-delay single-shot timer is the "update pending" flag: a burst
-        # of events starts it once, and the update runs when the burst is over.
-        self._update_timer = QTimer(self)
-        self._update_timer.setSingleShot(True)
-        self._update_timer.setInterval(0)
-        self._update_timer.timeout.connect(self.update_profiles)
+        # A burst of events posts one update event; it runs when the burst is over.
+        self._update_pending = False
 
         for widget in (self.step, self.width, self.interpolation, self.smooth, self.edge_count):
             widget.changed.connect(self.schedule_update)
@@ -236,14 +238,25 @@ class LineDerivativeWidget(QWidget):
             "smooth": float(self.smooth.value),
         }
 
+    @property
+    def update_pending(self) -> bool:
+        """Whether an update was asked for and has not run yet."""
+        return self._update_pending
+
     def schedule_update(self, *_: Any) -> None:
-        """Ask for an update on the next turn of the event loop; bursts cost one update."""
-        if not self._update_timer.isActive():
-            self._update_timer.start()
+        """Ask for an update on the next turn of the event loop; bursts cost one update.
+
+        The update is a posted event of high priority: it runs before Qt's repaint
+        of the window (a low-priority event, posted when napari redraws the moved
+        line), so that the plot is painted in the same frame as the line.
+        """
+        if not self._update_pending:
+            self._update_pending = True
+            QCoreApplication.postEvent(self, QEvent(_UPDATE_EVENT), _UPDATE_PRIORITY)
 
     def update_profiles(self) -> None:
         """Profile the lines and redraw now (events call :meth:`schedule_update` instead)."""
-        self._update_timer.stop()
+        self._update_pending = False
         try:
             self._update_profiles()
         except Exception as error:  # a panel must never raise in napari's event loop
@@ -275,7 +288,7 @@ class LineDerivativeWidget(QWidget):
         ValueError
             If nothing is plotted.
         """
-        if self._update_timer.isActive():
+        if self._update_pending:
             self.update_profiles()
         if not self._indexed_profiles:
             raise ValueError("path: nothing to export, no line is profiled")
@@ -507,7 +520,8 @@ class LineDerivativeWidget(QWidget):
         self._sync_layers()
 
     def _disconnect_viewer(self) -> None:
-        self._update_timer.stop()
+        # The posted event may still come: it finds nothing pending.
+        self._update_pending = False
         for key in self._layer_connections:
             self._disconnect_layer(key)
         for layer in list(self._named_layers.values()):
@@ -557,7 +571,7 @@ class LineDerivativeWidget(QWidget):
         super().closeEvent(event)
 
     def event(self, event: QEvent) -> bool:
-        """Stop listening when taken out of its dock, listen again when docked.
+        """Run a scheduled update; stop listening when undocked, listen again when docked.
 
         Parameters
         ----------
@@ -569,8 +583,12 @@ class LineDerivativeWidget(QWidget):
         bool
             Whether the event was handled.
         """
+        if event.type() == _UPDATE_EVENT:
+            if self._update_pending:
+                self.update_profiles()
+            return True
         # Qt may report a parent change from within QWidget.__init__, before the handlers exist.
-        if event.type() == QEvent.Type.ParentChange and hasattr(self, "_update_timer"):
+        if event.type() == QEvent.Type.ParentChange and hasattr(self, "_update_pending"):
             if self.parent() is None:
                 self._disconnect_viewer()
             else:
