@@ -142,8 +142,11 @@ class _Curve(Line2D):
         """Draw the line through the samples that show at this renderer's resolution."""
         if not self.get_visible():
             return
+        if not self._is_plain():
+            super().draw(renderer)
+            return
         matrix = self.get_transform().get_matrix()
-        if not self._is_plain() or matrix[0, 1] != 0 or matrix[1, 0] != 0:
+        if matrix[0, 1] != 0 or matrix[1, 0] != 0:
             super().draw(renderer)
             return
         # To display pixels, as Line2D.draw would through the same affine transform.
