@@ -132,19 +132,20 @@ class FrameClock(QObject):
         return None
 
 
-def time_move(app, clock, shapes, position, widget=None) -> tuple[float, float]:
+def time_move(app, clocks, shapes, position, widget=None) -> tuple[float, float]:
     """Time one move until it is on screen, and until the event loop is idle.
 
     Without the panel, "on screen" is the end of the repaint that shows napari's
     canvas with the moved line; with the panel, of the one that shows the panel's
-    new curves.
+    new curves. ``clocks`` maps "napari" and "plot" to the clock of their window.
     """
-    since = len(clock.frames)
     if widget is None:
+        clock, since = clocks["napari"], len(clocks["napari"].frames)
 
         def shown():
             return clock.on_screen("napari", since)
     else:
+        clock, since = clocks["plot"], len(clocks["plot"].frames)
         before = widget.plot.frame_count
 
         def shown():
@@ -172,24 +173,38 @@ class HandlerTimer:
         self.times.append(time.perf_counter() - start)
 
 
-def time_line(app, viewer, line) -> dict:
+def time_line(app, viewer, line, *, floating: bool = False) -> dict:
     """Time pairs of moves, one without the panel listening and one with it.
 
-    The panel stays docked throughout, so that napari's canvas has the same size
-    (and costs the same to paint) in both; without it, it is disconnected from the
-    viewer. Every move shifts the line by the same distance, and the two moves of
-    a pair follow each other (their order alternates), so that each difference
-    compares napari's own work under the same load.
+    The panel stays docked (or floating, in its own window) throughout, so that
+    napari's canvas has the same size (and costs the same to paint) in both;
+    without it, it is disconnected from the viewer. Every move shifts the line by
+    the same distance, and the two moves of a pair follow each other (their order
+    alternates), so that each difference compares napari's own work under the
+    same load.
     """
     shapes = viewer.add_shapes([line], shape_type="line", name="line")
     widget = LineDerivativeWidget(viewer)
-    viewer.window.add_dock_widget(widget, area="right", name="Line derivative")
+    dock = viewer.window.add_dock_widget(widget, area="right", name="Line derivative")
     widget.shapes.value = shapes
     settle(app, 0.3)
     window = widget.window()
     [canvas] = window.findChildren(QOpenGLWidget)
-    clock = FrameClock(window, {"napari": canvas, "plot": widget.plot.canvas})
-    clock.plot = widget.plot
+    if floating:
+        size = dock.size()
+        dock.setFloating(True)
+        dock.resize(size)
+        settle(app, 0.3)
+    panel_window = widget.window()
+    if panel_window is window:
+        clock = FrameClock(window, {"napari": canvas, "plot": widget.plot.canvas})
+        clocks = {"napari": clock, "plot": clock}
+    else:
+        clocks = {
+            "napari": FrameClock(window, {"napari": canvas}),
+            "plot": FrameClock(panel_window, {"plot": widget.plot.canvas}),
+        }
+    clocks["plot"].plot = widget.plot
     handler = HandlerTimer(widget)
     alone, panel, alone_idle, panel_idle, handler_times = [], [], [], [], []
     redraws = 0
@@ -205,7 +220,7 @@ def time_line(app, viewer, line) -> dict:
             redraws_before = widget.plot.redraw_count
             position = moved(line, len(times) + 2 * pair)
             times[with_panel] = time_move(
-                app, clock, shapes, position, widget if with_panel else None
+                app, clocks, shapes, position, widget if with_panel else None
             )
             if with_panel and pair >= WARMUP:
                 handler_times += handler.times
@@ -215,7 +230,11 @@ def time_line(app, viewer, line) -> dict:
             panel.append(times[True][0])
             alone_idle.append(times[False][1])
             panel_idle.append(times[True][1])
-    window.removeEventFilter(clock)
+    for clock in clocks.values():
+        clock.window.removeEventFilter(clock)
+    if floating:
+        dock.setFloating(False)
+        settle(app, 0.3)
     size = (widget.plot.canvas.width(), widget.plot.canvas.height())
     viewer.window.remove_dock_widget(widget)
     widget.close()
@@ -309,6 +328,12 @@ def time_burst(app, viewer, line) -> tuple[int, int, int]:
     return result
 
 
+def row_label(name: str, length: float) -> str:
+    """``"long, 2758 px"``, or ``"long, 2758 px, panel floating"``."""
+    line, *how = name.split(", ")
+    return ", ".join([line, f"{length:.0f} px", *(f"panel {word}" for word in how)])
+
+
 def ms(seconds: list[float]) -> float:
     """Return the median in milliseconds."""
     return statistics.median(seconds) * 1e3
@@ -324,9 +349,11 @@ def run() -> str:
     viewer.add_image(image, name="image")
     drain(app)
     results = {name: time_line(app, viewer, line) for name, line in LINES.items()}
-    for result, line in zip(results.values(), LINES.values(), strict=True):
-        result["peer"] = time_peer(app, image, line, result["size"])
     burst_updates, burst_frames, burst_redraws = time_burst(app, viewer, LINES["long"])
+    results["long, floating"] = time_line(app, viewer, LINES["long"], floating=True)
+    for name, result in results.items():
+        line = LINES[name.split(",")[0]]
+        result["peer"] = time_peer(app, image, line, result["size"])
     viewer.close()
 
     rows = []
@@ -338,7 +365,7 @@ def run() -> str:
         peer = ms(result["peer"])
         met = added <= TARGET_MS
         rows.append(
-            f"| {name}, {result['length']:.0f} px | {ms(result['alone']):.1f} | "
+            f"| {row_label(name, result['length'])} | {ms(result['alone']):.1f} | "
             f"{ms(result['panel']):.1f} | **{added:.1f}** | {low:.1f} to {high:.1f} | "
             f"{first:.1f} to {third:.1f} | {handler:.1f} | {result['added_idle']:.1f} | "
             f"{result['redraws']} | {'yes' if met else 'NO'} | {peer:.1f} | "
@@ -371,7 +398,8 @@ def run() -> str:
         f"after the other (the order alternates), each after {SETTLE_S * 1e3:.0f} ms of "
         "event processing.",
         "The panel stays docked (napari's canvas keeps its size) and is disconnected from",
-        "the viewer for the moves without it.",
+        "the viewer for the moves without it; in the last row it floats, in a window of",
+        "its own of the same size.",
         "`panel adds` is the median over the pairs of (curves on screen with the panel -",
         "line on screen without it): the latency the panel adds to a move, with its 95%",
         "confidence interval (order statistics) and quartiles. On this shared 2-core",
@@ -414,17 +442,19 @@ def run() -> str:
         "curves), and, for a curve denser than the pixels, through the first, lowest,",
         "highest and last sample of each pixel column only (M4: it looks the same, only",
         "anti-aliased edge pixels differ, and the long line's curves draw in about a",
-        "sixth less time). It then asks Qt to repaint the axes with `update()`; the canvas",
-        "is opaque, so Qt paints nothing behind it. The update itself is a posted event",
+        "sixth less time). It then asks Qt to repaint the axes with `update()` (the canvas",
+        "is marked opaque: it paints every pixel). The update itself is a posted event",
         "of high priority, so it runs before Qt's repaint of the window (a low-priority",
         "event posted when napari redraws the line): the plot is painted in the same",
         "repaint as the moved line, one composition of the OpenGL window, and the curves",
         "reach the screen with the line, not one repaint later (they did before, 20 ms",
         "after it). That costs Qt about 2 ms whatever the area repainted (the same with",
         "an 8 x 8 px update): once a widget must be painted in software in the repaint",
-        "of napari's OpenGL canvas, Qt also repaints the widgets around that canvas. The",
-        "pixel size of the plane and the axis labels are kept until the image's",
-        "transform changes.",
+        "of napari's OpenGL canvas, Qt also repaints the widgets around that canvas",
+        "(`QWidgetRepaintManager::paintAndFlush` adds the dirty OpenGL widgets to the",
+        "region it repaints in software). A floating panel is a window of its own, put on",
+        "screen by itself: it is spared that cost. The pixel size of the plane and the",
+        "axis labels are kept until the image's transform changes.",
         "The panel updates once per event-loop turn however many events came in, with one",
         "`map_coordinates` call per line on a cached plane; on dask or zarr data only the",
         "chunks under the lines are read, each once.",
