@@ -3,11 +3,12 @@
 In a real napari viewer (shown; run it under Xvfb when headless) with a seeded
 2048 x 2048 uint16 image, a line about 2800 pixels long, near the diagonal (and a
 short one), is moved by assigning ``shapes.data``. Each move is timed from the
-assignment until the event loop is idle again (napari's own slicing, meshing and
-vispy paint included); with the panel listening, the loop also waits until the
-panel has put the new curves on screen (``ProfilePlot.frame_count``). Moves come in
-pairs, one without the panel listening and one with it, back to back; the panel's
-cost is the median of the differences within pairs, measured in the same run.
+assignment until it is on screen: until the end of the window's repaint that shows
+napari's canvas with the moved line (without the panel listening), or the panel's
+new curves (with it); see :class:`FrameClock`. Moves come in pairs, one without the
+panel listening and one with it, back to back; the panel's cost is the median of
+the differences within pairs, measured in the same run. The whole moves, until the
+event loop is idle again, are compared too.
 
 The peer is what a user would otherwise do for each move, also in this run:
 :func:`skimage.measure.profile_line` + :func:`numpy.gradient` + a full
@@ -30,6 +31,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from typing import Any
 
 import matplotlib
 import napari
@@ -99,12 +101,11 @@ class FrameClock(QObject):
     itself, to note when it is over.
     """
 
-    def __init__(self, window: QWidget, watched: dict[str, QWidget]) -> None:
+    def __init__(self, window: QWidget, watched: dict[str, QWidget], plot: Any = None) -> None:
         super().__init__()
-        self.window, self.watched = window, watched
+        self.window, self.watched, self.plot = window, watched, plot
         #: ``(end time, names painted, panel frame count at the start)`` per repaint.
         self.frames: list[tuple[float, frozenset[str], int]] = []
-        self.plot = None
         self._painted: set[str] = set()
         window.installEventFilter(self)
         for widget in watched.values():
@@ -159,7 +160,7 @@ def time_move(app, clocks, shapes, position, widget=None) -> tuple[float, float]
 
 
 class HandlerTimer:
-    """Time the panel's update (sampling, plot, blit) as its timer runs it."""
+    """Time the panel's update (sampling, plot, blit) as its posted event runs it."""
 
     def __init__(self, widget) -> None:
         self.update, self.times = widget.update_profiles, []
@@ -197,14 +198,14 @@ def time_line(app, viewer, line, *, floating: bool = False) -> dict:
         settle(app, 0.3)
     panel_window = widget.window()
     if panel_window is window:
-        clock = FrameClock(window, {"napari": canvas, "plot": widget.plot.canvas})
+        watched = {"napari": canvas, "plot": widget.plot.canvas}
+        clock = FrameClock(window, watched, widget.plot)
         clocks = {"napari": clock, "plot": clock}
     else:
         clocks = {
             "napari": FrameClock(window, {"napari": canvas}),
-            "plot": FrameClock(panel_window, {"plot": widget.plot.canvas}),
+            "plot": FrameClock(panel_window, {"plot": widget.plot.canvas}, widget.plot),
         }
-    clocks["plot"].plot = widget.plot
     handler = HandlerTimer(widget)
     alone, panel, alone_idle, panel_idle, handler_times = [], [], [], [], []
     redraws = 0
