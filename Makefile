@@ -23,7 +23,7 @@ test: $(STAMP) system-deps
 	bash tools/with-display.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 demo: $(STAMP) system-deps
-	bash tools/with-display.sh $(BIN)/python -m napari_derivatives._demo
+	bash tools/with-display.sh $(BIN)/python examples/demo.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_gradients.py

@@ -200,7 +200,7 @@ def run() -> str:
         "",
         "### How",
         "",
-        "The engine (`_gradients.py`) cuts the first axis into blocks of about 512 KiB,",
+        "The engine (`_core/engine.py`) cuts the first axis into blocks of about 512 KiB,",
         "converts each to float32 with its borders already extended by `mode`, applies the",
         "separable passes as shifted-slice numpy arithmetic that reads only real samples,",
         "and writes the last pass straight into the outputs. So no float32 copy of the",

@@ -34,7 +34,6 @@ from collections.abc import Callable
 from typing import Any
 
 import matplotlib
-import napari
 import numpy as np
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
@@ -43,8 +42,9 @@ from qtpy.QtWidgets import QApplication, QOpenGLWidget, QWidget
 from scipy import ndimage as ndi
 from skimage.measure import profile_line
 
+import napari
 from _report import load_average, machine_line, write_section
-from napari_derivatives._profile_widget import LineDerivativeWidget
+from napari_derivatives._qt.line_derivative import LineDerivativeWidget
 
 SHAPE = (2048, 2048)
 SEED = 20240601

@@ -62,11 +62,11 @@ def measure(path: str, axes: list[int] | str | None, method: str) -> dict:
     import dask.array as da
 
     import napari_derivatives as nd
-    from napari_derivatives._layers import _lazy_intensity
+    from napari_derivatives._napari.intensity import lazy_intensity
 
     baseline = peak_rss_mib()
     start = time.perf_counter()
-    volume = _lazy_intensity(da.from_zarr(path), rgb=False)
+    volume = lazy_intensity(da.from_zarr(path), rgb=False)
     if axes == "raw":
         magnitude = volume
     else:

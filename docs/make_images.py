@@ -34,9 +34,8 @@ def _settle(viewer) -> None:
 def gradient_layers_screenshot() -> Path:
     """Screenshot the sample image, its Sobel gradient layers and the widget."""
     import napari
-
-    from napari_derivatives._gradient_widget import gradient_layers_widget
-    from napari_derivatives._sample_data import make_synthetic_sample
+    from napari_derivatives._napari.sample_data import make_synthetic_sample
+    from napari_derivatives._qt.gradient_widget import gradient_layers_widget
 
     viewer = napari.Viewer(show=True)
     ((data, kwargs, _),) = make_synthetic_sample()
@@ -59,7 +58,8 @@ def gradient_layers_screenshot() -> Path:
 
 def line_derivative_screenshot() -> Path:
     """Screenshot the demo: a line and a path over the sample, the panel docked."""
-    from napari_derivatives._demo import build_demo_viewer
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
+    from demo import build_demo_viewer
 
     viewer, _ = build_demo_viewer(show=True)
     viewer.window.resize(1500, 900)
@@ -147,7 +147,7 @@ def operator_gains() -> Path:
 
 def tutorial_profile() -> Path:
     """Plot what the tutorial computes: intensity and derivative along a line."""
-    from napari_derivatives._sample_data import SYNTHETIC_PIXEL_SIZE, synthetic_edges
+    from napari_derivatives._napari.sample_data import SYNTHETIC_PIXEL_SIZE, synthetic_edges
 
     image = synthetic_edges()
     pixel = SYNTHETIC_PIXEL_SIZE

@@ -1,48 +1,59 @@
 """Image derivatives for napari, in physical units.
 
-The public API is plain functions on arrays (numpy/scipy only) plus napari glue that
-is imported lazily, so ``import napari_derivatives`` never loads napari or Qt.
+The public API is plain functions on arrays (numpy, scipy; dask in gives dask out)
+plus napari glue that is imported lazily, so ``import napari_derivatives`` never
+loads napari or Qt.
 
 Pure functions
 --------------
 gradient, gradient_magnitude, gradient_direction, gradient_outputs
     Partial derivatives, their magnitude and the direction of steepest ascent,
     in intensity per physical unit.
-line_profile
+line_profile, profiles_to_csv
     Intensity along a line or polyline and its derivative along the line.
+rgb_to_luminance
+    The Rec. 709 luminance of a colour image.
 
 napari glue (imports napari on first use)
 -----------------------------------------
 add_gradient_layers
     Add (or update) gradient layers for an image layer of a viewer.
+profile_shapes
+    Profile an image layer along the lines of a Shapes layer.
+
+The package is three rings, as folders: ``_core`` (numpy, scipy, dask), ``_napari``
+(layers <-> arrays, without Qt) and ``_qt`` (widgets and the plot); see
+``docs/architecture.md``.
 """
 
 from __future__ import annotations
 
+from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
-from ._gradients import (
-    METHODS,
-    OUTPUTS,
-    gradient,
-    gradient_direction,
-    gradient_magnitude,
-    gradient_outputs,
-    rgb_to_luminance,
-)
-from ._profiles import Edge, Profile, line_profile, profiles_to_csv
+from ._core.choices import BOUNDARY_MODES, METHODS, OUTPUTS
+from ._core.export import profiles_to_csv
+from ._core.gradients import gradient, gradient_direction, gradient_magnitude, gradient_outputs
+from ._core.luminance import rgb_to_luminance
+from ._core.profiles import Edge, Profile, line_profile
 
 if TYPE_CHECKING:
-    from ._layers import add_gradient_layers, profile_shapes
+    from ._napari.gradient_layers import add_gradient_layers
+    from ._napari.line_profiles import profile_shapes
 
-__version__ = "0.1.0"
+try:
+    # The version is written once, in pyproject.toml; the installed metadata carries it.
+    __version__ = version("napari-derivatives")
+except PackageNotFoundError:  # pragma: no cover - run from a source tree, not installed
+    __version__ = "unknown"
 
 _LAZY = {
-    "add_gradient_layers": "._layers",
-    "profile_shapes": "._layers",
+    "add_gradient_layers": "._napari.gradient_layers",
+    "profile_shapes": "._napari.line_profiles",
 }
 
 __all__ = [
+    "BOUNDARY_MODES",
     "METHODS",
     "OUTPUTS",
     "Edge",

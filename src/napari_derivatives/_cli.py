@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import inspect
 import os
 import shutil
 import sys
@@ -25,15 +26,11 @@ from typing import Any
 
 import numpy as np
 
-from ._gradients import (
-    BOUNDARY_MODES,
-    METHODS,
-    OUTPUTS,
-    _plan_outputs,
-    _prepare,
-    rgb_to_luminance,
-)
-from ._profiles import line_profile, profiles_to_csv
+from ._core.choices import BOUNDARY_MODES, METHODS, ORDERS, OUTPUTS, REDUCTIONS
+from ._core.export import profiles_to_csv
+from ._core.gradients import gradient_outputs
+from ._core.luminance import rgb_to_luminance
+from ._core.profiles import line_profile
 
 #: Exit code for bad input or options (as argparse uses for usage errors).
 EXIT_USAGE = 2
@@ -48,6 +45,11 @@ _RGB_HELP = (
 
 class CommandError(Exception):
     """A problem with the input or options, reported as one line with exit code 2."""
+
+
+def _default(function: Any, name: str) -> Any:
+    # The options default to the Python API's own defaults, written once, there.
+    return inspect.signature(function).parameters[name].default
 
 
 # --- parsing -----------------------------------------------------------------------------
@@ -96,11 +98,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     gradient.add_argument("input", metavar="INPUT")
     gradient.add_argument("output", metavar="OUTPUT")
-    gradient.add_argument("--method", default="central", choices=METHODS)
+    gradient.add_argument(
+        "--method", default=_default(gradient_outputs, "method"), choices=METHODS
+    )
+    default_outputs = ",".join(_default(gradient_outputs, "outputs"))
     gradient.add_argument(
         "--outputs",
-        default="gx,gy,magnitude",
-        help=f"comma-separated, among {', '.join(OUTPUTS)} (default gx,gy,magnitude)",
+        default=default_outputs,
+        help=f"comma-separated, among {', '.join(OUTPUTS)} (default {default_outputs})",
     )
     gradient.add_argument(
         "--axes",
@@ -108,9 +113,14 @@ def _parser() -> argparse.ArgumentParser:
         "(default: every axis, as the Python API)",
     )
     gradient.add_argument(
-        "--sigma", type=float, default=1.0, help="Gaussian sigma in units of spacing"
+        "--sigma",
+        type=float,
+        default=_default(gradient_outputs, "sigma"),
+        help="Gaussian sigma in units of spacing",
     )
-    gradient.add_argument("--mode", default="nearest", choices=BOUNDARY_MODES)
+    gradient.add_argument(
+        "--mode", default=_default(gradient_outputs, "mode"), choices=BOUNDARY_MODES
+    )
 
     profile = commands.add_parser(
         "profile",
@@ -128,12 +138,14 @@ def _parser() -> argparse.ArgumentParser:
         "numbers for a polyline or more axes (image.ndim numbers per vertex); repeatable",
     )
     profile.add_argument("--csv", required=True, metavar="OUT.csv")
-    profile.add_argument("--step", type=float, default=1.0)
-    profile.add_argument("--order", type=int, default=1, choices=(0, 1, 3))
-    profile.add_argument("--width", type=int, default=1)
-    profile.add_argument("--smooth", type=float, default=0.0)
-    profile.add_argument("--reduce", default="mean", choices=("mean", "median", "max", "min"))
-    profile.add_argument("--mode", default="nearest", choices=BOUNDARY_MODES)
+    profile.add_argument("--step", type=float, default=_default(line_profile, "step"))
+    profile.add_argument(
+        "--order", type=int, default=_default(line_profile, "order"), choices=ORDERS
+    )
+    profile.add_argument("--width", type=int, default=_default(line_profile, "width"))
+    profile.add_argument("--smooth", type=float, default=_default(line_profile, "smooth"))
+    profile.add_argument("--reduce", default=_default(line_profile, "reduce"), choices=REDUCTIONS)
+    profile.add_argument("--mode", default=_default(line_profile, "mode"), choices=BOUNDARY_MODES)
     return parser
 
 
@@ -272,7 +284,7 @@ def _scheduler(address: str | None) -> Iterator[Any]:
         yield client
 
 
-def _run(work: Any, client: Any, quiet: bool) -> Any:
+def compute(work: Any, client: Any, quiet: bool) -> Any:
     """Compute a dask collection here or on the cluster, with a progress bar on stderr."""
     import dask
 
@@ -292,48 +304,6 @@ def _run(work: Any, client: Any, quiet: bool) -> Any:
 
     with ProgressBar(out=sys.stderr):
         return dask.compute(work)[0]
-
-
-def lazy_gradient_outputs(
-    image: Any,
-    outputs: Sequence[str],
-    *,
-    method: str = "central",
-    spacing: float | Sequence[float] | None = None,
-    axes: Sequence[int] | None = None,
-    sigma: float = 1.0,
-    mode: str = "nearest",
-) -> dict[str, Any]:
-    """Return :func:`napari_derivatives.gradient_outputs` of a dask image, sharing blocks.
-
-    The values are those of the Python API; all outputs come from one graph whose
-    blocks compute each component once, the cheapest way to store them all.
-
-    Parameters
-    ----------
-    image : dask.array.Array
-        The image.
-    outputs : sequence of str
-        Output names, as :func:`napari_derivatives.gradient_outputs` takes them.
-    method, spacing, axes, sigma, mode
-        As in :func:`napari_derivatives.gradient`.
-
-    Returns
-    -------
-    dict of str to dask.array.Array
-        One lazy float32 array per output, with the chunks of ``image``.
-    """
-    from ._lazy import engine
-
-    # The checks of gradient_outputs, which names the bad option; the graph is built once.
-    outputs = (outputs,) if isinstance(outputs, str) else tuple(outputs)
-    unknown = [name for name in outputs if name not in OUTPUTS]
-    if not outputs or unknown or len(set(outputs)) != len(outputs):
-        raise ValueError(f"`outputs` must be distinct names among {OUTPUTS}, got {outputs}")
-    array, axes, spacing = _prepare(image, method, spacing, axes, sigma, mode)
-    plan, axis_of = _plan_outputs(outputs, array.ndim, axes)
-    computed = engine(array, axes, spacing, method, sigma, mode, **plan, shared=True)
-    return {name: computed[axis_of.get(name, name)] for name in outputs}
 
 
 def _gradient_command(args: argparse.Namespace) -> None:
@@ -356,7 +326,8 @@ def _gradient_command(args: argparse.Namespace) -> None:
     if options["spacing"] is not None and len(options["spacing"]) == 1:
         options["spacing"] = options["spacing"][0]
     try:
-        results = lazy_gradient_outputs(image, outputs, **options)
+        # One graph for all outputs: each block computes each component once.
+        results = gradient_outputs(image, outputs, shared=True, **options)
     except (ValueError, TypeError) as error:
         raise CommandError(str(error)) from None
 
@@ -376,9 +347,9 @@ def _gradient_command(args: argparse.Namespace) -> None:
                 for name in results
             ]
             work = da.store(list(results.values()), arrays, lock=False, compute=False)
-            _run(work, client, args.quiet)
+            compute(work, client, args.quiet)
         else:
-            computed = _run(results, client, args.quiet)
+            computed = compute(results, client, args.quiet)
             target.mkdir()
             for name, data in computed.items():
                 if kind == "tif":

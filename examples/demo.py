@@ -1,4 +1,4 @@
-"""Open napari with the plugin at work: ``make demo`` (``python -m napari_derivatives._demo``).
+"""Open napari with the plugin at work: ``make demo`` (``python examples/demo.py``).
 
 The sample image gets gradient layers, a line is drawn across the bright square's
 edge and the line-derivative panel is docked. On a virtual display (no screen), a
@@ -10,11 +10,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import napari
 import numpy as np
 
+import napari
 from napari_derivatives import add_gradient_layers
-from napari_derivatives._sample_data import make_synthetic_sample
 
 
 def build_demo_viewer(show: bool = True) -> tuple[napari.Viewer, object]:
@@ -30,11 +29,8 @@ def build_demo_viewer(show: bool = True) -> tuple[napari.Viewer, object]:
     tuple
         The viewer and the docked line-derivative widget.
     """
-    from napari_derivatives._profile_widget import LineDerivativeWidget
-
     viewer = napari.Viewer(title="napari-derivatives demo", show=show)
-    ((data, kwargs, _),) = make_synthetic_sample()
-    image = viewer.add_image(data, **kwargs)
+    (image,) = viewer.open_sample("napari-derivatives", "edges")
     layers = add_gradient_layers(viewer, image, method="sobel", outputs=("gx", "magnitude"))
     for layer in layers:
         layer.visible = False
@@ -50,9 +46,9 @@ def build_demo_viewer(show: bool = True) -> tuple[napari.Viewer, object]:
         name="lines",
         units=image.units,
     )
-    widget = LineDerivativeWidget(viewer)
+    # As a user opens it from the menu: Layers > Measure > Line derivative.
+    _, widget = viewer.window.add_plugin_dock_widget("napari-derivatives", "Line derivative")
     widget.mark_edges.value = True
-    viewer.window.add_dock_widget(widget, name="Line derivative", area="right")
     viewer.layers.selection.active = viewer.layers["lines"]
     return viewer, widget
 

@@ -1,7 +1,7 @@
 """The "Gradient layers" dock widget: controls and events only.
 
-The computation is :func:`napari_derivatives._layers.compute_gradient_outputs`
-and the layer handling :func:`napari_derivatives._layers.apply_gradient_outputs`;
+The computation is :func:`napari_derivatives._napari.gradient_layers.compute_gradient_outputs`
+and the layer handling :func:`napari_derivatives._napari.gradient_layers.apply_gradient_outputs`;
 this module only collects the settings, runs large or lazy images in a worker
 thread that can be cancelled, and reports problems as napari notifications.
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import Any
 
-import napari
 import napari.layers
 import numpy as np
 from magicgui import magic_factory
@@ -19,11 +18,14 @@ from magicgui.widgets import FunctionGui, PushButton
 from napari.qt.threading import GeneratorWorker, create_worker
 from napari.utils.notifications import show_error, show_info
 
-from ._gradients import METHODS, _passes
-from ._layers import (
+import napari
+
+from .._core.choices import METHODS, OUTPUTS
+from .._core.kernels import passes
+from .._napari.display import gradient_contrast_limits
+from .._napari.gradient_layers import (
     apply_gradient_outputs,
     compute_gradient_outputs,
-    gradient_contrast_limits,
     wants_lazy,
 )
 
@@ -40,12 +42,11 @@ def _kernel_taps(image: napari.layers.Image, method: str, sigma: float, axes) ->
     axes = tuple(axis % image.ndim for axis in axes)
     spacing = tuple(abs(float(size)) or 1.0 for size in image.scale)
     return max(
-        weights.size for axis in axes for _, weights in _passes(axis, axes, spacing, method, sigma)
+        weights.size for axis in axes for _, weights in passes(axis, axes, spacing, method, sigma)
     )
 
 
 SPATIAL_AXES = {"2D planes": (-2, -1), "3D volume": (-3, -2, -1)}
-OUTPUT_CHOICES = ("gx", "gy", "gz", "magnitude", "direction")
 
 
 def _update_visibility(widget: FunctionGui) -> None:
@@ -206,7 +207,7 @@ def gradient_layers_widget(
         return None
     flags = {"gx": gx, "gy": gy, "gz": gz, "magnitude": magnitude, "direction": direction}
     volume = spatial_axes == "3D volume" and image.ndim >= 3
-    outputs = [name for name in OUTPUT_CHOICES if flags[name] and (name != "gz" or volume)]
+    outputs = [name for name in OUTPUTS if flags[name] and (name != "gz" or volume)]
     if not outputs:
         show_error("Gradient layers: tick at least one output.")
         return None

@@ -2,8 +2,8 @@
 
 The panel profiles an image layer along every line and path of a Shapes layer
 and plots the intensity and its derivative live, while lines are drawn and
-dragged. The sampling is :func:`napari_derivatives._layers.profile_shapes`, the
-plot :class:`napari_derivatives._plot.ProfilePlot`; this module connects napari's
+dragged. The sampling is :func:`napari_derivatives._napari.line_profiles.profile_shapes`, the
+plot :class:`napari_derivatives._qt.plot.view.ProfilePlot`; this module connects napari's
 events to them.
 
 Every event that can change the plot (a vertex dragged, a shape added, the slider
@@ -25,26 +25,25 @@ from napari.utils.theme import get_theme
 from qtpy.QtCore import QCoreApplication, QEvent, Qt
 from qtpy.QtWidgets import QFileDialog, QLabel, QVBoxLayout, QWidget
 
-from ._layers import (
+from .._core.choices import INTERPOLATION_ORDERS
+from .._core.export import profiles_to_csv
+from .._napari.edge_points import edge_points_name, update_edge_points
+from .._napari.line_profiles import (
     PATH_SHAPE_TYPES,
     coordinate_labels,
     distance_axis_labels,
-    edge_points_name,
     ignored_shapes_hint,
     profile_shapes,
-    update_edge_points,
 )
-from ._plot import ProfilePlot
-from ._profiles import profiles_to_csv
+from .plot.view import ProfilePlot
 
 if TYPE_CHECKING:
-    import napari
     import napari.layers
 
-    from ._profiles import Edge, Profile
+    import napari
 
-#: Interpolation choices and the spline order each stands for.
-INTERPOLATION_ORDERS = {"nearest": 0, "linear": 1, "cubic": 3}
+    from .._core.edges import Edge
+    from .._core.profiles import Profile
 
 #: The event :meth:`LineDerivativeWidget.schedule_update` posts, and its priority:
 #: ahead of Qt's repaint of the window (``UpdateRequest``, low priority).

@@ -11,7 +11,7 @@ import pytest
 from scipy.special import erf
 
 from napari_derivatives import Edge, Profile, line_profile, profiles_to_csv
-from napari_derivatives._profiles import sample_path
+from napari_derivatives._core.paths import sample_path
 
 
 def ramp(shape=(40, 50), a=3.0, b=-2.0, c=7.0):

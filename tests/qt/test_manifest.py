@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from npe2 import PluginManifest
 
-from napari_derivatives._sample_data import SYNTHETIC_PIXEL_SIZE, synthetic_edges
+from napari_derivatives._napari.sample_data import SYNTHETIC_PIXEL_SIZE, synthetic_edges
 
 PLUGIN = "napari-derivatives"
 

@@ -178,7 +178,7 @@ def test_a_failed_run_leaves_no_output_behind(tmp_path, zarr_volume, monkeypatch
     def fail(*args, **kwargs):
         raise MemoryError("out of memory halfway")
 
-    monkeypatch.setattr(_cli, "_run", fail)
+    monkeypatch.setattr(_cli, "compute", fail)
     out = tmp_path / "out.zarr"
     with pytest.raises(MemoryError):
         main(["gradient", str(zarr_volume), str(out), "--quiet"])
@@ -324,24 +324,25 @@ def test_an_rgb_tiff_is_differentiated_as_its_luminance(tmp_path, rng, channels,
     assert csv.read_text() == (tmp_path / "e.csv").read_text()
 
 
-def test_lazy_gradient_outputs_builds_the_graph_once(monkeypatch, volume):
+def test_shared_gradient_outputs_build_the_graph_once(monkeypatch, volume):
+    # The command line computes its outputs with gradient_outputs(..., shared=True).
     import dask.array as da
 
-    from napari_derivatives import _lazy
+    from napari_derivatives._core import lazy
 
     calls = []
-    engine = _lazy.engine
+    engine = lazy.differentiate
 
     def counting_engine(*args, **kwargs):
         calls.append(kwargs)
         return engine(*args, **kwargs)
 
-    monkeypatch.setattr(_lazy, "engine", counting_engine)
+    monkeypatch.setattr(lazy, "differentiate", counting_engine)
     image = da.from_array(volume, chunks=(5, 12, 14))
-    results = _cli.lazy_gradient_outputs(image, ("gx", "magnitude"), method="sobel")
+    results = nd.gradient_outputs(image, ("gx", "magnitude"), method="sobel", shared=True)
     assert len(calls) == 1
     expected = nd.gradient_outputs(volume, ("gx", "magnitude"), method="sobel")
     for name, want in expected.items():
         np.testing.assert_array_equal(results[name].compute(), want, err_msg=name)
     with pytest.raises(ValueError, match="outputs"):
-        _cli.lazy_gradient_outputs(image, ("gx", "gx"))
+        nd.gradient_outputs(image, ("gx", "gx"), shared=True)

@@ -7,7 +7,7 @@ import pytest
 from matplotlib.colors import to_hex
 
 from napari_derivatives import Edge, Profile
-from napari_derivatives._plot import ProfilePlot
+from napari_derivatives._qt.plot.view import ProfilePlot
 
 
 def make_profile(distance, values, derivative=None):
@@ -244,7 +244,7 @@ def test_a_sparse_curve_draws_as_matplotlib_draws_it(plot, linestyle):
 
 
 def test_column_extremes_keep_each_columns_first_last_lowest_and_highest():
-    from napari_derivatives._plot import column_extremes
+    from napari_derivatives._qt.plot.view import column_extremes
 
     rng = np.random.default_rng(0)
     values = rng.normal(size=1000)
@@ -313,7 +313,7 @@ def test_saving_the_figure_draws_the_curves(plot, tmp_path):
 
 
 def test_limits_shrink_at_once_only_a_lot_and_fit_when_updates_pause(plot, qtbot):
-    from napari_derivatives._plot import SETTLE_MS
+    from napari_derivatives._qt.plot.view import SETTLE_MS
 
     x = np.linspace(0, 10, 11)
     plot.set_profiles([make_profile(x, 10 * x)], ["red"], ["a"])  # values 0..100

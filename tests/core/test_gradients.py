@@ -6,6 +6,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from scipy import ndimage as ndi
 
 from napari_derivatives import (
+    BOUNDARY_MODES,
     METHODS,
     gradient,
     gradient_direction,
@@ -13,17 +14,15 @@ from napari_derivatives import (
     gradient_outputs,
     rgb_to_luminance,
 )
-from napari_derivatives._gradients import (
-    BOUNDARY_MODES,
+from napari_derivatives._core.boundary import source_positions
+from napari_derivatives._core.kernels import (
     DIFFERENCE_WEIGHTS,
     FARID_DERIVATIVE,
     FARID_SMOOTH,
     PREWITT_SMOOTH,
     SCHARR_SMOOTH,
     SOBEL_SMOOTH,
-    _correlate_along,
-    _passes,
-    _source_positions,
+    passes,
 )
 
 RTOL = 1e-4
@@ -127,14 +126,14 @@ def test_kernel_operators_are_skimage_without_gain(method, gain):
 
 @pytest.mark.parametrize("mode", BOUNDARY_MODES)
 @pytest.mark.parametrize("taps", [3, 5, 11, 13])
-def test_fast_pass_equals_correlate1d(taps, mode):
+def test_fast_pass_equals_correlate1d(taps, mode, correlate_along):
     # Short kernels along a non-last axis take ndi.correlate; it must agree with correlate1d.
     rng = np.random.default_rng(8)
     volume = rng.normal(size=(7, 9, 11)).astype(np.float32)
     weights = rng.normal(size=taps)
     for axis in range(3):
         out = np.empty_like(volume)
-        _correlate_along(volume, weights, axis, mode, out)
+        correlate_along(volume, weights, axis, mode, out)
         expected = ndi.correlate1d(volume, weights, axis=axis, mode=mode)
         assert_allclose(out, expected, rtol=1e-6, atol=1e-6)
 
@@ -577,7 +576,7 @@ def test_border_extension_equals_scipy_at_any_distance(mode):
                 delta = np.zeros(2 * radius + 1)
                 delta[k] = 1.0
                 expected = ndi.correlate1d(line, delta, mode=mode)
-                indices = _source_positions(np.arange(size) + k - radius, size, mode)
+                indices = source_positions(np.arange(size) + k - radius, size, mode)
                 got = np.where(indices >= 0, line[np.maximum(indices, 0)], 0.0)
                 assert_array_equal(got, expected, err_msg=f"{size=} {radius=} {k=}")
 
@@ -588,7 +587,7 @@ def sequential_correlate1d(image, method, mode, spacing, sigma):
     results = []
     for axis in range(source.ndim):
         current = source
-        for other, weights in _passes(axis, tuple(range(source.ndim)), spacing, method, sigma):
+        for other, weights in passes(axis, tuple(range(source.ndim)), spacing, method, sigma):
             current = ndi.correlate1d(current, weights, other, output=np.float32, mode=mode)
         results.append(current)
     return results
@@ -653,16 +652,16 @@ def blocked_shapes():
 def test_blocks_and_threads_change_nothing(method, mode, monkeypatch):
     # One block on one thread is the simple path; one row per block on every core is
     # the most the blocking can do. Each pixel sees the same sums: equal bit for bit.
-    import napari_derivatives._gradients as engine
+    import napari_derivatives._core.engine as engine
 
     for name, image in blocked_shapes().items():
         before = np.array(image, copy=True)
-        monkeypatch.setattr(engine, "_BLOCK_BYTES", 2**40)
-        monkeypatch.setattr(engine, "_PARALLEL_MIN_PIXELS", 2**40)
+        monkeypatch.setattr(engine, "BLOCK_BYTES", 2**40)
+        monkeypatch.setattr(engine, "PARALLEL_MIN_PIXELS", 2**40)
         simple = everything(image, method, mode)
-        monkeypatch.setattr(engine, "_BLOCK_BYTES", 1)
-        monkeypatch.setattr(engine, "_PARALLEL_MIN_PIXELS", 0)
-        monkeypatch.setattr(engine, "_worker_count", lambda n_blocks, n_pixels: 2)
+        monkeypatch.setattr(engine, "BLOCK_BYTES", 1)
+        monkeypatch.setattr(engine, "PARALLEL_MIN_PIXELS", 0)
+        monkeypatch.setattr(engine, "worker_count", lambda n_blocks, n_pixels: 2)
         blocked = everything(image, method, mode)
         for got, want in zip(blocked, simple, strict=True):
             assert got.dtype == np.float32
@@ -672,14 +671,14 @@ def test_blocks_and_threads_change_nothing(method, mode, monkeypatch):
 
 
 def test_worker_errors_reach_the_caller(monkeypatch):
-    import napari_derivatives._gradients as engine
+    import napari_derivatives._core.engine as engine
 
     def broken(*args, **kwargs):
         raise RuntimeError("pass failed")
 
-    monkeypatch.setattr(engine, "_BLOCK_BYTES", 1)
-    monkeypatch.setattr(engine, "_PARALLEL_MIN_PIXELS", 0)
-    monkeypatch.setattr(engine, "_correlate_valid", broken)
+    monkeypatch.setattr(engine, "BLOCK_BYTES", 1)
+    monkeypatch.setattr(engine, "PARALLEL_MIN_PIXELS", 0)
+    monkeypatch.setattr(engine, "correlate_valid", broken)
     with pytest.raises(RuntimeError, match="pass failed"):
         gradient(np.zeros((8, 8)), method="sobel")
 

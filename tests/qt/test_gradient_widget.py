@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from napari_derivatives import _gradient_widget
-from napari_derivatives._gradient_widget import gradient_layers_widget
+from napari_derivatives._qt import gradient_widget as _gradient_widget
+from napari_derivatives._qt.gradient_widget import gradient_layers_widget
 
 
 def shown(control):
@@ -129,10 +129,10 @@ def test_lazy_images_give_lazy_layers_from_a_worker(viewer, widget, qtbot, ramp_
 
 
 def test_cancel_stops_the_worker_and_adds_no_layer(viewer, widget, qtbot, monkeypatch):
-    from napari_derivatives import _layers
+    from napari_derivatives._napari import intensity
 
     monkeypatch.setattr(_gradient_widget, "THREAD_THRESHOLD", 100)
-    monkeypatch.setattr(_layers, "_BLOCK_PIXELS", 64)  # one row per block: many steps
+    monkeypatch.setattr(intensity, "BLOCK_PIXELS", 64)  # one row per block: many steps
     messages = []
     monkeypatch.setattr(_gradient_widget, "show_info", messages.append)
     x = np.tile(np.arange(64, dtype=np.float32), (96, 1))

@@ -1,7 +1,7 @@
 """Lazy gradients of dask arrays, with the same values as the eager engine.
 
 Each output is a dask array built with :func:`dask.array.map_overlap`: every block
-of the source is handed to the eager engine (:func:`._gradients._engine`) together
+of the source is handed to the eager engine (:func:`.engine.differentiate`) together
 with a halo as deep as the operator reaches along each axis (the kernel radius of
 the same kernel definitions, so 1 for the 3x3 operators and central differences, 2
 for Farid, ``max(1, int(4 * sigma_px + 0.5))`` for the Gaussian, 0 on axes that are
@@ -10,7 +10,7 @@ chunks of the source, so reading one plane computes only the blocks under it.
 
 The image border is where the block-wise and the whole-image results could differ.
 The eager engine extends the image by ``mode`` before correlating; here the whole
-dask array is extended once, by the same rule (:func:`._gradients._source_positions`),
+dask array is extended once, by the same rule (:func:`.boundary.source_positions`),
 by exactly the halo depth, and the extension is merged into the first and last chunk.
 Every block then sees the same samples the engine would see for those pixels, and
 the per-pixel arithmetic (float32, paired taps, passes in axis order) does not depend
@@ -25,86 +25,16 @@ This module is pure: it imports dask and numpy, never napari or Qt.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import dask.array as da
 import numpy as np
 from dask.array.overlap import ensure_minimum_chunksize
 
-from ._gradients import _ZERO_MODES, _engine, _passes, _source_positions
-
-# Modes whose extension at one end of an axis takes samples from the other end.
-_WRAP_MODES = ("wrap", "grid-wrap")
-
-__all__ = ["as_real_dask", "engine", "halo_depth"]
-
-
-def as_real_dask(image: da.Array) -> da.Array:
-    """Check that a dask array is real and numeric, as the eager path does, unread.
-
-    Parameters
-    ----------
-    image : dask.array.Array
-        The image.
-
-    Returns
-    -------
-    dask.array.Array
-        ``image`` itself.
-
-    Raises
-    ------
-    ValueError
-        If ``image`` is complex or 0-d.
-    TypeError
-        If ``image`` is not numeric.
-    """
-    kind = image.dtype.kind
-    if kind == "c":
-        raise ValueError(
-            f"`image` must be real-valued, got a complex array ({image.dtype}); "
-            "take its abs, real or imag part first"
-        )
-    if kind not in "biuf":
-        raise TypeError(f"`image` must be a numeric array, got dtype {image.dtype}")
-    if image.ndim == 0:
-        raise ValueError("`image` must have at least one axis, got a 0-d array")
-    if any(np.isnan(size) for size in image.shape):
-        raise ValueError("`image` must have known chunk sizes; call `compute_chunk_sizes()`")
-    return image
-
-
-def halo_depth(
-    ndim: int,
-    axes: tuple[int, ...],
-    spacing: tuple[float, ...],
-    method: str,
-    sigma: float,
-    wanted: Sequence[int],
-) -> tuple[int, ...]:
-    """Return how far, in pixels along each axis, the components of ``wanted`` reach.
-
-    Parameters
-    ----------
-    ndim : int
-        Number of axes of the image.
-    axes, spacing, method, sigma
-        Normalised options, as :func:`napari_derivatives.gradient` takes them.
-    wanted : sequence of int
-        Axes whose derivative is computed.
-
-    Returns
-    -------
-    tuple of int
-        The kernel radius along every axis, from the engine's own passes: 0 on
-        axes that are not differentiated.
-    """
-    depth = [0] * ndim
-    for axis in wanted:
-        for other, weights in _passes(axis, axes, spacing, method, sigma):
-            depth[other] = max(depth[other], weights.size // 2)
-    return tuple(depth)
+from . import engine
+from .boundary import source_positions
+from .choices import WRAP_MODES, ZERO_MODES
+from .kernels import halo_depth
 
 
 def _extend(array: da.Array, depth: tuple[int, ...], mode: str) -> da.Array:
@@ -119,12 +49,12 @@ def _extend(array: da.Array, depth: tuple[int, ...], mode: str) -> da.Array:
         size = array.shape[axis]
         ends = []
         for positions in (np.arange(-pad, 0), np.arange(size, size + pad)):
-            if mode in _ZERO_MODES:
+            if mode in ZERO_MODES:
                 shape = list(array.shape)
                 shape[axis] = pad
                 ends.append(da.zeros(shape, dtype=array.dtype, chunks=-1))
             else:
-                indices = _source_positions(positions, size, mode)
+                indices = source_positions(positions, size, mode)
                 ends.append(da.take(array, indices, axis=axis))
         chunks = list(array.chunks[axis])
         extended = da.concatenate([ends[0], array, ends[1]], axis=axis)
@@ -162,7 +92,7 @@ def _run_block(
     """Differentiate one block with its halo and return the requested outputs, cropped."""
     info = block_info[0]
     crop = _crop(tuple(info["chunk-location"]), tuple(info["num-chunks"]), halo, extended)
-    computed = _engine(np.asarray(block), **options)
+    computed = engine.differentiate(np.asarray(block), **options)
     if len(names) == 1:
         return computed[names[0]][crop]
     return np.stack([computed[name][crop] for name in names])
@@ -190,7 +120,7 @@ def _lazy_outputs(
     # opposite end of the image. Only those extend the whole array (a rechunk of every
     # chunk: seconds of graph building on a big volume). Central differences are
     # one-sided at the border and extend nothing.
-    extended = method != "central" and mode in _WRAP_MODES
+    extended = method != "central" and mode in WRAP_MODES
     work = _extend(array, depth, mode) if extended else array
     # A halo may not be deeper than a chunk, and a block extending itself by 'mirror'
     # (which skips the edge sample) needs one sample more: merge chunks that are too thin.
@@ -250,7 +180,7 @@ def _lazy_outputs(
     return result
 
 
-def engine(
+def differentiate(
     array: da.Array,
     axes: tuple[int, ...],
     spacing: tuple[float, ...],
@@ -264,16 +194,16 @@ def engine(
     direction: bool = False,
     shared: bool = False,
 ) -> dict[int | str, da.Array]:
-    """Return the outputs of :func:`._gradients._engine` as lazy dask arrays.
+    """Return the outputs of :func:`.engine.differentiate` as lazy dask arrays.
 
     Parameters
     ----------
     array : dask.array.Array
-        Validated real image of any dtype (see :func:`as_real_dask`).
+        Validated real image of any dtype (see :func:`.checks.real_lazy_image`).
     axes, spacing, method, sigma, mode
         Normalised options, as :func:`napari_derivatives.gradient` takes them.
     wanted, keep, magnitude, direction
-        As :func:`._gradients._engine` takes them.
+        As :func:`.engine.differentiate` takes them.
     shared : bool
         False (default): every output is its own graph that computes only the
         components it needs, block by block, so displaying one output never

@@ -1,0 +1,42 @@
+"""Every value an option can take, named once for the API, the widgets and the CLI."""
+
+from __future__ import annotations
+
+#: Derivative operators of the gradient functions.
+METHODS = ("central", "sobel", "scharr", "prewitt", "farid", "gaussian")
+
+#: Named outputs of :func:`napari_derivatives.gradient_outputs`: the derivatives along
+#: the last, second-to-last and third-to-last axes, the magnitude and the direction.
+OUTPUTS = ("gx", "gy", "gz", "magnitude", "direction")
+
+#: Component output of the last three axes, counted from the end: -1 is x.
+COMPONENT_NAMES = {-1: "gx", -2: "gy", -3: "gz"}
+
+#: Border modes, as :mod:`scipy.ndimage` names them: of the gradient operators (how the
+#: image is extended past its border) and of line profiles (how the interpolation reads
+#: the half-pixel border).
+BOUNDARY_MODES = (
+    "reflect",
+    "constant",
+    "nearest",
+    "mirror",
+    "wrap",
+    "grid-constant",
+    "grid-mirror",
+    "grid-wrap",
+)
+
+#: Modes that extend an axis with zeros instead of with samples of the image.
+ZERO_MODES = ("constant", "grid-constant")
+
+#: Modes whose extension at one end of an axis takes samples from the other end.
+WRAP_MODES = ("wrap", "grid-wrap")
+
+#: Interpolation orders of line profiles: 0 nearest pixel, 1 (bi)linear, 3 cubic spline.
+ORDERS = (0, 1, 3)
+
+#: The interpolation orders by the names the panel and the CLI show.
+INTERPOLATION_ORDERS = {"nearest": 0, "linear": 1, "cubic": 3}
+
+#: How the ``width`` samples across a line are combined into one value.
+REDUCTIONS = ("mean", "median", "max", "min")

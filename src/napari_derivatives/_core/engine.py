@@ -1,0 +1,349 @@
+"""The engine: every operator as separable passes over cache-sized blocks, on threads.
+
+Every operator is a chain of 1-D correlations, one per differentiated axis (see
+:mod:`.kernels`). Run over the whole image, each pass reads and writes 64 MB for a
+4096 x 4096 image, and a float32 copy of the input plus a scratch image come on top of
+the outputs. Instead the engine cuts the first axis into blocks small enough for the
+per-core cache: it converts each block to the work dtype with its borders already
+extended by the mode (:mod:`.boundary`; so the passes read only real samples and need no
+border logic), applies the passes as shifted-slice arithmetic, and writes the last pass
+straight into the outputs. Peak extra memory is the outputs plus a few blocks per
+worker. numpy releases the GIL inside its loops, so blocks run on a thread per core.
+Timings and memory: docs/performance.md (benchmarks/bench_gradients.py).
+
+:mod:`.lazy` is this engine's dask twin: it hands each block with its halo to
+:func:`differentiate`.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from concurrent.futures import ThreadPoolExecutor
+from queue import Empty, SimpleQueue
+
+import numpy as np
+
+from .boundary import axis_slice, extend
+from .kernels import kernel_symmetry, passes
+
+# Bytes of float32 in one padded block. A worker holds five buffers of about this size;
+# on the 2-core EPYC machines we measure on (1 MiB L2 per core, 32 MiB L3), 512 KiB to
+# 1 MiB blocks were fastest for Sobel, central and Gaussian alike: smaller blocks pay
+# Python overhead per numpy call (and GIL hand-overs between threads), larger ones spill.
+BLOCK_BYTES = 1 << 19
+
+# Below this many pixels, starting threads costs more than it saves (~0.2 ms).
+PARALLEL_MIN_PIXELS = 1 << 18
+
+
+def correlate_valid(
+    source: np.ndarray,
+    weights: np.ndarray,
+    axis: int,
+    out: np.ndarray,
+    scratch: np.ndarray,
+    symmetry: int | None = None,
+) -> None:
+    """Correlate along ``axis`` where the kernel fits; ``out`` is ``2 * radius`` shorter.
+
+    Symmetric and antisymmetric kernels (all those of the operators) pair their taps as
+    :func:`scipy.ndimage.correlate1d` does, in float32 arithmetic: the results are within
+    a few float32 ulps of correlate1d's float64 sums, and exact for integer images whose
+    sums fit in 24 bits (Sobel, Scharr on uint16). Other kernels are summed in float64 in
+    correlate1d's order, and equal it bit for bit. ``scratch`` has the shape of ``out``;
+    ``symmetry`` is :func:`.kernels.kernel_symmetry` of ``weights``, given when known to
+    save its cost on every block.
+    """
+    if symmetry is None:
+        symmetry = kernel_symmetry(weights)
+    radius = weights.size // 2
+    length = out.shape[axis]
+
+    def tap(offset: int) -> np.ndarray:
+        return source[axis_slice(source.ndim, axis, radius + offset, radius + offset + length)]
+
+    pairs = [(j, weights[radius + j]) for j in range(radius, 0, -1)]
+    if symmetry == 1:
+        np.multiply(tap(0), np.float32(weights[radius]), out=out)
+        for j, weight in pairs:
+            if weight != 0:
+                np.add(tap(-j), tap(j), out=scratch)
+                scratch *= np.float32(weight)
+                out += scratch
+    elif symmetry == -1:
+        # The centre weight is zero; the outermost nonzero pair starts the sum in `out`.
+        first = True
+        for j, weight in pairs:
+            if weight == 0:
+                continue
+            target = out if first else scratch
+            np.subtract(tap(j), tap(-j), out=target)
+            target *= np.float32(weight)
+            if not first:
+                out += scratch
+            first = False
+        if first:
+            out.fill(0.0)
+    else:
+        total = tap(radius) * weights[-1]
+        for offset, weight in enumerate(weights[:-1], start=-radius):
+            total += tap(offset) * weight
+        np.copyto(out, total, casting="same_kind")
+
+
+def _buffer(flat: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Return a C-contiguous view of ``shape`` at the start of the 1-D buffer ``flat``."""
+    return flat[: math.prod(shape)].reshape(shape)
+
+
+def worker_count(n_blocks: int, n_pixels: int) -> int:
+    if n_pixels < PARALLEL_MIN_PIXELS:
+        return 1
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, n_blocks))
+
+
+def differentiate(
+    array: np.ndarray,
+    axes: tuple[int, ...],
+    spacing: tuple[float, ...],
+    method: str,
+    sigma: float,
+    mode: str,
+    *,
+    wanted: tuple[int, ...],
+    keep: tuple[int, ...] = (),
+    magnitude: bool = False,
+    direction: bool = False,
+) -> dict[int | str, np.ndarray]:
+    """Compute gradient components and the outputs made of them, block by block.
+
+    Parameters
+    ----------
+    array : ndarray
+        Validated real image of any dtype; converted to the work dtype (float32, or
+        float64 for wide types: see :func:`_work_dtype`) a block at a time.
+    axes, spacing, method, sigma, mode
+        Normalised options, as :func:`napari_derivatives.gradient` takes them.
+    wanted : tuple of int
+        Axes whose derivative is computed (smoothing always spans all of ``axes``).
+    keep : tuple of int
+        Axes of ``wanted`` whose derivative is returned as a full image.
+    magnitude : bool
+        Return the length of the gradient over ``wanted`` under ``"magnitude"``.
+    direction : bool
+        Return the angle of the last two axes of ``axes`` under ``"direction"``.
+
+    Returns
+    -------
+    dict
+        Float32 arrays of ``array.shape``: the kept components keyed by axis, and
+        ``"magnitude"`` and ``"direction"`` when asked for.
+    """
+    shape = array.shape
+    if method == "central":
+        # One-sided differences replace the two end samples, so the extension is unused.
+        mode = "nearest"
+    chains = {axis: passes(axis, axes, spacing, method, sigma) for axis in wanted}
+    symmetries = {
+        axis: [kernel_symmetry(weights) for _, weights in chain] for axis, chain in chains.items()
+    }
+    pads = [0] * array.ndim
+    for chain in chains.values():
+        for axis, weights in chain:
+            pads[axis] = max(pads[axis], weights.size // 2)
+    work_dtype = _work_dtype(array.dtype)
+    padded_row = math.prod(size + 2 * pad for size, pad in zip(shape[1:], pads[1:], strict=True))
+    rows = min(shape[0], max(1, BLOCK_BYTES // (work_dtype.itemsize * padded_row)))
+    blocks = [(start, min(start + rows, shape[0])) for start in range(0, shape[0], rows)]
+    padded_size = (rows + 2 * pads[0]) * padded_row
+    block_size = rows * math.prod(shape[1:])
+
+    results: dict[int | str, np.ndarray] = {
+        axis: np.empty(shape, dtype=np.float32) for axis in keep
+    }
+    if magnitude:
+        results["magnitude"] = np.empty(shape, dtype=np.float32)
+    if direction:
+        results["direction"] = np.empty(shape, dtype=np.float32)
+    n_temporary = len(wanted) - len(keep)
+
+    def run_block(start: int, stop: int, buffers: list[np.ndarray]) -> None:
+        padded_flat, ping, pong, scratch, *component_flats = buffers
+        padded_shape = (
+            stop - start + 2 * pads[0],
+            *(s + 2 * p for s, p in zip(shape[1:], pads[1:], strict=True)),
+        )
+        padded = _buffer(padded_flat, padded_shape)
+        _fill_block(array, start, stop, pads, mode, padded)
+        components = {}
+        temporaries = iter(component_flats)
+        for axis in wanted:
+            if axis in keep:
+                target = results[axis][start:stop]
+            else:
+                target = _buffer(next(temporaries), (stop - start, *shape[1:]))
+            chain = chains[axis]
+            # Crop the padding of axes this component does not filter along.
+            filtered = {other for other, _ in chain}
+            view = padded[
+                tuple(
+                    slice(None) if other in filtered else slice(pad, padded.shape[other] - pad)
+                    for other, pad in enumerate(pads)
+                )
+            ]
+            current = view
+            for index, (other, weights) in enumerate(chain):
+                out_shape = list(current.shape)
+                out_shape[other] -= 2 * (weights.size // 2)
+                last = index == len(chain) - 1
+                out = (
+                    target if last else _buffer(ping if index % 2 == 0 else pong, tuple(out_shape))
+                )
+                correlate_valid(
+                    current,
+                    weights,
+                    other,
+                    out,
+                    _buffer(scratch, tuple(out_shape)),
+                    symmetries[axis][index],
+                )
+                current = out
+            if method == "central":
+                _one_sided_ends(view, axis, spacing[axis], target, start, stop, shape)
+            components[axis] = target
+        if magnitude:
+            total = results["magnitude"][start:stop]
+            square = _buffer(scratch, total.shape)
+            for index, component in enumerate(components.values()):
+                np.multiply(component, component, out=total if index == 0 else square)
+                if index:
+                    total += square
+            np.sqrt(total, out=total)
+        if direction:
+            _direction(
+                components[axes[-2]], components[axes[-1]], out=results["direction"][start:stop]
+            )
+
+    def work(queue: SimpleQueue) -> None:
+        buffers = [np.empty(padded_size, dtype=work_dtype) for _ in range(4)]
+        buffers += [np.empty(block_size, dtype=np.float32) for _ in range(n_temporary)]
+        while True:
+            try:
+                start, stop = queue.get_nowait()
+            except Empty:
+                return
+            run_block(start, stop, buffers)
+
+    # A shared queue, not a fixed share per thread: on a busy machine a core may stall.
+    queue: SimpleQueue = SimpleQueue()
+    for block in blocks:
+        queue.put(block)
+    workers = worker_count(len(blocks), array.size)
+    if workers == 1:
+        work(queue)
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for future in [pool.submit(work, queue) for _ in range(workers)]:
+                future.result()
+    return results
+
+
+def _work_dtype(dtype: np.dtype) -> np.dtype:
+    """Return the dtype the passes work in for an image of ``dtype``.
+
+    float32 holds integers exactly only up to 2**24 and keeps 7 digits: an image of
+    wide integers, or of float64 values large next to their variations (1e6 + 0.01 x),
+    would lose its differences in the cast. Those are read and filtered in float64;
+    8- and 16-bit and float32 images in float32 (twice as fast). Results are float32.
+    """
+    dtype = np.dtype(dtype)
+    wide = (dtype.kind == "f" and dtype.itemsize > 4) or (
+        dtype.kind in "iu" and dtype.itemsize > 2
+    )
+    return np.dtype(np.float64 if wide else np.float32)
+
+
+def _fill_block(
+    array: np.ndarray, start: int, stop: int, pads: list[int], mode: str, out: np.ndarray
+) -> None:
+    """Write rows ``start:stop`` of ``array`` into ``out`` (float), extended by ``mode``.
+
+    ``out`` is larger than the rows by ``2 * pads[k]`` along every axis ``k``: halo rows of
+    the neighbouring blocks along the first axis, and the extension by ``mode`` wherever
+    the image ends. Extending one axis after the other fills the corners as the
+    successive 1-D passes of :mod:`scipy.ndimage` would see them.
+    """
+    ndim = array.ndim
+    inner = tuple(
+        slice(pad, pad + size) for size, pad in zip(array.shape[1:], pads[1:], strict=True)
+    )
+    first = start - pads[0]
+    low, high = max(first, 0), min(stop + pads[0], array.shape[0])
+    np.copyto(out[(slice(low - first, high - first), *inner)], array[low:high], casting="unsafe")
+    if low > first:
+        extend(array, 0, np.arange(first, low), mode, out[(slice(0, low - first), *inner)])
+    if high < stop + pads[0]:
+        extend(
+            array,
+            0,
+            np.arange(high, stop + pads[0]),
+            mode,
+            out[(slice(high - first, None), *inner)],
+        )
+    for axis in range(1, ndim):
+        pad, size = pads[axis], array.shape[axis]
+        if pad == 0:
+            continue
+        interior = out[axis_slice(ndim, axis, pad, pad + size)]
+        extend(interior, axis, np.arange(-pad, 0), mode, out[axis_slice(ndim, axis, 0, pad)])
+        extend(
+            interior,
+            axis,
+            np.arange(size, size + pad),
+            mode,
+            out[axis_slice(ndim, axis, pad + size, None)],
+        )
+
+
+def _one_sided_ends(
+    view: np.ndarray,
+    axis: int,
+    step: float,
+    out: np.ndarray,
+    start: int,
+    stop: int,
+    shape: tuple[int, ...],
+) -> None:
+    """Overwrite the end samples of a central difference with one-sided ones, as numpy does.
+
+    ``view`` holds the block padded by one sample along ``axis``; the ends lie in this
+    block unless ``axis`` is the first axis and the block is inside the image.
+    """
+    ndim = view.ndim
+    scale = np.float32(1.0 / step)
+
+    def at(array: np.ndarray, index: int) -> np.ndarray:
+        # Slices, not indices, so that a 1-D image still gives arrays to write into.
+        return array[axis_slice(ndim, axis, index, index + 1 if index != -1 else None)]
+
+    if axis != 0 or start == 0:
+        target = at(out, 0)
+        np.subtract(at(view, 2), at(view, 1), out=target)
+        target *= scale
+    if axis != 0 or stop == shape[0]:
+        target = at(out, -1)
+        np.subtract(at(view, -2), at(view, -3), out=target)
+        target *= scale
+
+
+def _direction(d_row: np.ndarray, d_col: np.ndarray, out: np.ndarray) -> np.ndarray:
+    direction = np.arctan2(d_row, d_col, out=out)
+    # atan2(-0.0, x < 0) is -pi, and float32 rounding can reach it too: fold it onto +pi.
+    half_turn = np.float32(np.pi)
+    np.copyto(direction, half_turn, where=direction <= -half_turn)
+    return direction

@@ -1,0 +1,328 @@
+"""Image gradients in physical units: the public functions over the engine.
+
+Every operator here is normalised so that it measures a derivative, not an edge
+strength: on a linear ramp ``I = a*y + b*x + c`` every method returns exactly ``a``
+and ``b`` (intensity per unit of ``spacing``) away from the border. The kernels are in
+:mod:`.kernels`, the blocked engine in :mod:`.engine` and its dask twin in :mod:`.lazy`:
+a numpy image gives numpy results, a dask image lazy dask results with the same values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from . import checks, engine
+from .choices import BOUNDARY_MODES, COMPONENT_NAMES, METHODS, OUTPUTS
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import dask.array as da
+
+    #: What the gradient functions return: numpy for array input, dask for dask input.
+    Result = np.ndarray | da.Array
+
+__all__ = [
+    "gradient",
+    "gradient_direction",
+    "gradient_magnitude",
+    "gradient_outputs",
+]
+
+
+def _engine_for(array: Any) -> Callable[..., dict[int | str, Any]]:
+    """Return the engine for ``array``: the eager one, or its lazy twin for dask arrays."""
+    if checks.is_dask(array):
+        # Imported here: dask is loaded only by those who pass dask arrays.
+        from . import lazy
+
+        return lazy.differentiate
+    return engine.differentiate
+
+
+def _prepare(
+    image: Any,
+    method: str,
+    spacing: float | Sequence[float] | None,
+    axes: int | Sequence[int] | None,
+    sigma: float,
+    mode: str,
+) -> tuple[Any, tuple[int, ...], tuple[float, ...]]:
+    """Check every option; return the image (unread if lazy), its axes and spacing."""
+    checks.choice(method, METHODS, "method")
+    checks.positive_real(sigma, "sigma")
+    checks.choice(mode, BOUNDARY_MODES, "mode")
+    array = checks.real_lazy_image(image) if checks.is_dask(image) else checks.real_image(image)
+    normalised_axes = checks.axes(axes, array.shape)
+    pixel_sizes = tuple(float(size) for size in checks.spacing(spacing, array.ndim))
+    return array, normalised_axes, pixel_sizes
+
+
+def gradient(
+    image: Any,
+    *,
+    method: str = "central",
+    spacing: float | Sequence[float] | None = None,
+    axes: int | Sequence[int] | None = None,
+    sigma: float = 1.0,
+    mode: str = "nearest",
+) -> tuple[Result, ...]:
+    """Return the partial derivatives of an image, in intensity per unit of spacing.
+
+    Parameters
+    ----------
+    image : array_like, shape (M, N[, ...])
+        Real image of any dimension (numeric or bool; bool counts as 0/1). Integer
+        images are converted to floating point before differencing, so they never
+        wrap and are not rescaled: 8- and 16-bit and float32 images are filtered in
+        float32, wider integers and float64 in float64 (so that large values keep
+        their small differences). Never modified.
+    method : {'central', 'sobel', 'scharr', 'prewitt', 'farid', 'gaussian'}, optional
+        ``'central'``: central differences inside and one-sided first-order
+        differences at the border, as :func:`numpy.gradient` (exact on a ramp
+        everywhere; ``mode`` does not apply). ``'sobel'``, ``'scharr'``,
+        ``'prewitt'``, ``'farid'``: the classic operators with their gains removed.
+        ``'gaussian'``: derivative of a Gaussian of standard deviation ``sigma``.
+    spacing : float or sequence of float, optional
+        Pixel size, one number for every axis or one per axis of ``image``
+        (``len(spacing) == image.ndim``), each finite and > 0. Default 1.
+    axes : int or sequence of int, optional
+        Axes to differentiate, negatives allowed, no repeats; each needs at
+        least 2 samples. Default: every axis. Kernel operators smooth only along
+        the other axes in ``axes``; axes left out are never mixed.
+    sigma : float, optional
+        Standard deviation of the Gaussian in the units of ``spacing`` (so
+        ``sigma / spacing[i]`` pixels along axis ``i``), truncated at 4 sigma.
+        Used only by ``method='gaussian'`` but always checked to be > 0.
+    mode : str, optional
+        Border handling of the kernel operators, as in :mod:`scipy.ndimage`:
+        'reflect', 'constant', 'nearest', 'mirror', 'wrap', 'grid-constant',
+        'grid-mirror' or 'grid-wrap'. Ignored by ``method='central'``.
+
+    Returns
+    -------
+    tuple of ndarray of float32, or of dask.array.Array
+        One array of ``image.shape`` per entry of ``axes``, in that order: the
+        derivative along that axis, in intensity per unit of ``spacing``. A NaN
+        pixel affects only outputs within the operator's footprint. A dask
+        ``image`` gives lazy dask arrays with its chunks and the same values,
+        computed block by block (with a halo as deep as the kernel) when read.
+
+    Raises
+    ------
+    ValueError
+        If ``method``, ``spacing``, ``axes``, ``sigma`` or ``mode`` is invalid, or
+        ``image`` is 0-d or complex. The message names the parameter.
+    TypeError
+        If ``image`` is not numeric (strings, objects).
+
+    See Also
+    --------
+    gradient_magnitude, gradient_direction
+
+    Examples
+    --------
+    A ramp rising by 3 per row and 2 per column, sampled every 0.5 units:
+
+    >>> import numpy as np
+    >>> rows, cols = np.mgrid[0:5, 0:6]
+    >>> image = 3.0 * rows + 2.0 * cols
+    >>> d_row, d_col = gradient(image, spacing=0.5)
+    >>> print(d_row.dtype, float(d_row[2, 3]), float(d_col[2, 3]))
+    float32 6.0 4.0
+    >>> d_row, d_col = gradient(image, method="sobel", spacing=(0.5, 2.0))
+    >>> print(round(float(d_row[2, 3]), 4), round(float(d_col[2, 3]), 4))
+    6.0 1.0
+    """
+    array, axes, spacing = _prepare(image, method, spacing, axes, sigma, mode)
+    results = _engine_for(array)(array, axes, spacing, method, sigma, mode, wanted=axes, keep=axes)
+    return tuple(results[axis] for axis in axes)
+
+
+def gradient_magnitude(
+    image: Any,
+    *,
+    method: str = "central",
+    spacing: float | Sequence[float] | None = None,
+    axes: int | Sequence[int] | None = None,
+    sigma: float = 1.0,
+    mode: str = "nearest",
+) -> Result:
+    """Return the length of the gradient over the differentiated axes.
+
+    Parameters
+    ----------
+    image : array_like, shape (M, N[, ...])
+        Real image; see :func:`gradient`.
+    method, spacing, axes, sigma, mode
+        As in :func:`gradient`.
+
+    Returns
+    -------
+    ndarray of float32, or dask.array.Array, shape ``image.shape``
+        Lazy for a dask ``image``, as :func:`gradient`.
+        ``sqrt(sum_i (dI/dx_i)**2)`` over the axes in ``axes`` only, in intensity
+        per unit of ``spacing``.
+
+    Raises
+    ------
+    ValueError
+        As :func:`gradient`.
+    TypeError
+        As :func:`gradient`.
+    """
+    array, axes, spacing = _prepare(image, method, spacing, axes, sigma, mode)
+    results = _engine_for(array)(
+        array, axes, spacing, method, sigma, mode, wanted=axes, magnitude=True
+    )
+    return results["magnitude"]
+
+
+def gradient_direction(
+    image: Any,
+    *,
+    method: str = "central",
+    spacing: float | Sequence[float] | None = None,
+    axes: int | Sequence[int] | None = None,
+    sigma: float = 1.0,
+    mode: str = "nearest",
+) -> Result:
+    """Return the direction of steepest ascent in the plane of the last two axes.
+
+    Parameters
+    ----------
+    image : array_like, shape (M, N[, ...])
+        Real image; see :func:`gradient`.
+    method, spacing, axes, sigma, mode
+        As in :func:`gradient`. ``axes`` must hold at least two axes; the last
+        two entries are the row and the column axis of the angle. Kernel
+        operators still smooth along every axis in ``axes``.
+
+    Returns
+    -------
+    ndarray of float32, or dask.array.Array, shape ``image.shape``
+        Lazy for a dask ``image``, as :func:`gradient`.
+        ``atan2(dI/d(row), dI/d(column))`` in radians, in ``(-pi, pi]``: 0 where
+        intensity grows towards +column (right), ``+pi/2`` towards +row (down,
+        in image display), ``pi`` towards -column (never ``-pi``), ``-pi/2``
+        towards -row. Flat regions give 0; the angle uses physical units, so
+        it accounts for anisotropic ``spacing``.
+
+    Raises
+    ------
+    ValueError
+        If fewer than two axes are differentiated (message names ``axes``), or
+        as :func:`gradient`.
+    TypeError
+        As :func:`gradient`.
+    """
+    array, axes, spacing = _prepare(image, method, spacing, axes, sigma, mode)
+    if len(axes) < 2:
+        raise ValueError(f"`axes` must hold at least two axes for a direction, got {axes}")
+    results = _engine_for(array)(
+        array, axes, spacing, method, sigma, mode, wanted=axes[-2:], direction=True
+    )
+    return results["direction"]
+
+
+def gradient_outputs(
+    image: Any,
+    outputs: Sequence[str] = ("gx", "gy", "magnitude"),
+    *,
+    method: str = "central",
+    spacing: float | Sequence[float] | None = None,
+    axes: int | Sequence[int] | None = None,
+    sigma: float = 1.0,
+    mode: str = "nearest",
+    shared: bool = False,
+) -> dict[str, Result]:
+    """Return named gradient outputs, sharing the components between them.
+
+    This is what the napari layers and batch runs use: each component is
+    computed once, however many of the outputs need it.
+
+    Parameters
+    ----------
+    image : array_like, shape (M, N[, ...])
+        Real image; see :func:`gradient`.
+    outputs : sequence of str, optional
+        Any of ``"gx"`` (derivative along the last axis, columns), ``"gy"``
+        (second-to-last axis, rows), ``"gz"`` (third-to-last axis, planes),
+        ``"magnitude"`` (over all differentiated axes) and ``"direction"`` (see
+        :func:`gradient_direction`). A component's axis must be in ``axes``.
+    method, spacing, axes, sigma, mode
+        As in :func:`gradient`.
+    shared : bool, optional
+        For a dask ``image`` only. False (default): every output is its own graph
+        that computes only what it needs, so reading one output (as napari shows
+        a layer) never computes another. True: all outputs come from one graph
+        whose blocks compute each component once, the cheaper way to compute or
+        store them all together (``dask.array.store``), as batch runs do.
+
+    Returns
+    -------
+    dict of str to ndarray of float32, or to dask.array.Array
+        One array of ``image.shape`` per requested output, in the order requested,
+        with the same values as :func:`gradient`, :func:`gradient_magnitude` and
+        :func:`gradient_direction`; lazy for a dask ``image``.
+
+    Raises
+    ------
+    ValueError
+        If ``outputs`` is empty, repeats a name, names an unknown output or a
+        component whose axis is not differentiated (the message names
+        ``outputs``), or as :func:`gradient`.
+    TypeError
+        As :func:`gradient`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rows, cols = np.mgrid[0:5, 0:6]
+    >>> result = gradient_outputs(3.0 * rows + 4.0 * cols, ("gx", "magnitude"))
+    >>> print(list(result), float(result["gx"][2, 2]), float(result["magnitude"][2, 2]))
+    ['gx', 'magnitude'] 4.0 5.0
+    """
+    names = checks.distinct_choices(outputs, OUTPUTS, "outputs")
+    array, axes, spacing = _prepare(image, method, spacing, axes, sigma, mode)
+    plan, axis_of = _plan_outputs(names, array.ndim, axes)
+    if shared and checks.is_dask(array):
+        plan["shared"] = True
+    computed = _engine_for(array)(array, axes, spacing, method, sigma, mode, **plan)
+    return {name: computed[axis_of.get(name, name)] for name in names}
+
+
+def _plan_outputs(
+    outputs: tuple[str, ...], ndim: int, axes: tuple[int, ...]
+) -> tuple[dict[str, Any], dict[str | None, int]]:
+    """Return the engine's keywords for ``outputs``, and the axis of each component name.
+
+    ``outputs`` holds distinct known names; ``axes`` is normalised. Raises the
+    `ValueError` of :func:`gradient_outputs` for components that are not differentiated.
+    """
+    names = {axis: COMPONENT_NAMES.get(axis - ndim) for axis in axes}
+    missing = [name for name in outputs if name.startswith("g") and name not in names.values()]
+    if missing:
+        raise ValueError(
+            f"`outputs` asks for {missing}, whose axes are not differentiated "
+            f"(axes={axes} of a {ndim}-d image)"
+        )
+    if "direction" in outputs and len(axes) < 2:
+        raise ValueError(f"`outputs`: a direction needs at least two axes, got axes={axes}")
+    keep = tuple(axis for axis in axes if names[axis] in outputs)
+    if "magnitude" in outputs:
+        wanted = axes
+    elif "direction" in outputs:
+        wanted = tuple(axis for axis in axes if axis in {*keep, *axes[-2:]})
+    else:
+        wanted = keep
+    plan = {
+        "wanted": wanted,
+        "keep": keep,
+        "magnitude": "magnitude" in outputs,
+        "direction": "direction" in outputs,
+    }
+    return plan, {name: axis for axis, name in names.items()}
