@@ -18,8 +18,9 @@ system-deps:
 	@bash tools/system-deps.sh
 
 test: $(STAMP) system-deps
-	$(BIN)/ruff check src tests benchmarks docs tools
-	$(BIN)/ruff format --check src tests benchmarks docs tools
+	$(BIN)/ruff check src tests benchmarks docs tools examples
+	$(BIN)/ruff format --check src tests benchmarks docs tools examples
+	$(BIN)/lint-imports
 	bash tools/with-display.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 demo: $(STAMP) system-deps
@@ -32,11 +33,11 @@ docs-images: $(STAMP) system-deps
 	bash tools/with-display.sh $(BIN)/python docs/make_images.py
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks docs tools
+	$(BIN)/ruff check src tests benchmarks docs tools examples
 
 format: $(STAMP)
-	$(BIN)/ruff format src tests benchmarks docs tools
-	$(BIN)/ruff check --fix src tests benchmarks docs tools
+	$(BIN)/ruff format src tests benchmarks docs tools examples
+	$(BIN)/ruff check --fix src tests benchmarks docs tools examples
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .ruff_cache

@@ -4,14 +4,31 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
 from . import checks
 
-if TYPE_CHECKING:
-    from .profiles import Profile
+
+class _ProfileLike(Protocol):
+    """What the export reads of a :class:`napari_derivatives.Profile`.
+
+    A protocol rather than the class itself: a Profile writes itself through this
+    module (``Profile.to_csv``), which must then not depend on it.
+    """
+
+    @property
+    def distance(self) -> np.ndarray: ...
+
+    @property
+    def coords(self) -> np.ndarray: ...
+
+    @property
+    def values(self) -> np.ndarray: ...
+
+    @property
+    def derivative(self) -> np.ndarray: ...
 
 #: The columns every profile CSV has besides one coordinate column per axis.
 FIXED_COLUMNS = ("line", "distance", "intensity", "derivative")
@@ -20,7 +37,7 @@ FIXED_COLUMNS = ("line", "distance", "intensity", "derivative")
 _FORBIDDEN = ',"\r\n'
 
 
-def default_axis_labels(ndim: int) -> list[str]:
+def _default_axis_labels(ndim: int) -> list[str]:
     """Return the coordinate column names used when none are given.
 
     Parameters
@@ -74,7 +91,7 @@ def check_axis_labels(axis_labels: Sequence[str], ndim: int) -> list[str]:
 
 
 def profiles_to_csv(
-    profiles: Iterable[Profile],
+    profiles: Iterable[_ProfileLike],
     path: str | os.PathLike,
     *,
     axis_labels: Sequence[str] | None = None,
@@ -120,7 +137,7 @@ def profiles_to_csv(
     if any(profile.coords.shape[1] != ndim for profile in profiles):
         raise ValueError("`profiles` must all have the same number of coordinate axes")
     if axis_labels is None:
-        labels = default_axis_labels(ndim)
+        labels = _default_axis_labels(ndim)
     else:
         labels = check_axis_labels(axis_labels, ndim)
     line, distance, intensity, derivative = FIXED_COLUMNS
