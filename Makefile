@@ -20,6 +20,7 @@ system-deps:
 test: $(STAMP) system-deps
 	$(BIN)/ruff check src tests benchmarks docs tools examples
 	$(BIN)/ruff format --check src tests benchmarks docs tools examples
+	$(BIN)/mypy
 	$(BIN)/lint-imports
 	bash tools/with-display.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
 

@@ -20,9 +20,9 @@ import inspect
 import os
 import shutil
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -31,6 +31,13 @@ from ._core.export import profiles_to_csv
 from ._core.gradients import gradient_outputs
 from ._core.luminance import rgb_to_luminance
 from ._core.profiles import line_profile
+
+if TYPE_CHECKING:
+    import dask.array as da
+    import zarr
+    from distributed import Client
+
+_Number = TypeVar("_Number", int, float)
 
 #: Exit code for bad input or options (as argparse uses for usage errors).
 EXIT_USAGE = 2
@@ -47,7 +54,7 @@ class CommandError(Exception):
     """A problem with the input or options, reported as one line with exit code 2."""
 
 
-def _default(function: Any, name: str) -> Any:
+def _default(function: Callable[..., object], name: str) -> Any:
     # The options default to the Python API's own defaults, written once, there.
     return inspect.signature(function).parameters[name].default
 
@@ -55,7 +62,7 @@ def _default(function: Any, name: str) -> Any:
 # --- parsing -----------------------------------------------------------------------------
 
 
-def _numbers(text: str, kind: type, option: str) -> list:
+def _numbers(text: str, kind: type[_Number], option: str) -> list[_Number]:
     try:
         return [kind(part) for part in text.split(",") if part.strip()]
     except ValueError:
@@ -152,7 +159,7 @@ def _parser() -> argparse.ArgumentParser:
 # --- reading -----------------------------------------------------------------------------
 
 
-def _open_zarr(path: Path) -> Any:
+def _open_zarr(path: Path) -> zarr.Array:
     import zarr
 
     node = zarr.open(str(path), mode="r")
@@ -193,7 +200,7 @@ def _read_tiff(path: Path) -> np.ndarray:
     return data
 
 
-def read_image(path: str | os.PathLike) -> tuple[Any, str]:
+def read_image(path: str | os.PathLike[str]) -> tuple[da.Array, str]:
     """Open an image lazily, as a dask array, and name its format.
 
     Parameters
@@ -269,7 +276,7 @@ def _remove(path: Path) -> None:
 
 
 @contextlib.contextmanager
-def _scheduler(address: str | None) -> Iterator[Any]:
+def _scheduler(address: str | None) -> Iterator[Client | None]:
     """Connect to a dask.distributed scheduler for the duration, or do nothing."""
     if address is None:
         yield None
@@ -284,8 +291,12 @@ def _scheduler(address: str | None) -> Iterator[Any]:
         yield client
 
 
-def compute(work: Any, client: Any, quiet: bool) -> Any:
-    """Compute a dask collection here or on the cluster, with a progress bar on stderr."""
+def compute(work: Any, client: Client | None, quiet: bool) -> Any:
+    """Compute a dask collection here or on the cluster, with a progress bar on stderr.
+
+    ``work`` is any dask collection (a dict of arrays, a delayed store), and so is what
+    comes back computed: dask has no one type for them.
+    """
     import dask
 
     if client is not None:
@@ -342,7 +353,10 @@ def _gradient_command(args: argparse.Namespace) -> None:
                 **{key: value for key, value in options.items()},
             }
             chunks = tuple(max(sizes) for sizes in image.chunks)
-            arrays = [
+            # dask annotates `targets` as numpy array-likes, but it needs only their
+            # __setitem__: zarr arrays are stores it documents (their __array__ is typed
+            # to return another array-like than ndarray).
+            arrays: list[Any] = [
                 group.create_array(name, shape=image.shape, chunks=chunks, dtype="float32")
                 for name in results
             ]

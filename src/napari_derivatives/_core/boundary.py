@@ -11,8 +11,10 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from .arraytypes import AnyArray, FloatArray
 from .choices import WRAP_MODES, ZERO_MODES
 
+#: Positions along an axis, and the indices of the samples found there.
 Indices = npt.NDArray[np.intp]
 
 
@@ -58,7 +60,7 @@ def axis_slice(ndim: int, axis: int, start: int | None, stop: int | None) -> tup
     return tuple(index)
 
 
-def extend(source: np.ndarray, axis: int, positions: Indices, mode: str, out: np.ndarray) -> None:
+def extend(source: AnyArray, axis: int, positions: Indices, mode: str, out: FloatArray) -> None:
     """Write the samples of ``source`` at ``positions`` along ``axis``, extended by ``mode``."""
     indices = source_positions(positions, source.shape[axis], mode)
     if mode in ZERO_MODES:

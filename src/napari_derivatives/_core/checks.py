@@ -13,25 +13,32 @@ import numbers
 import operator
 import sys
 from collections.abc import Iterable, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeGuard, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
+from .arraytypes import AnyArray, ChunkedArray, Float64Array
+
+if TYPE_CHECKING:
+    import dask.array as da
+    from typing_extensions import TypeIs
+
 _Choice = TypeVar("_Choice")
+_Chunked = TypeVar("_Chunked", bound=ChunkedArray)
 
 
 # --- images ----------------------------------------------------------------------------------
 
 
-def is_dask(image: object) -> bool:
+def is_dask(image: object) -> TypeGuard[da.Array]:
     """Return whether ``image`` is a dask array, without importing dask."""
     # A dask array exists only once its caller imported dask, so numpy users never load it.
     dask_array = sys.modules.get("dask.array")
     return dask_array is not None and isinstance(image, dask_array.Array)
 
 
-def is_chunked(image: object) -> bool:
+def is_chunked(image: object) -> TypeIs[ChunkedArray]:
     """Return whether ``image`` is a chunked array (dask, zarr...) rather than numpy.
 
     Such an array has ``shape``, ``dtype``, ``chunks`` (one entry per axis) and
@@ -57,7 +64,7 @@ def _check_image_type(dtype: np.dtype[Any], ndim: int) -> None:
         raise ValueError("`image` must have at least one axis, got a 0-d array")
 
 
-def real_image(image: Any) -> np.ndarray:
+def real_image(image: npt.ArrayLike) -> AnyArray:
     """Return ``image`` as a real numeric numpy array of any dtype, without converting it.
 
     Raises
@@ -72,7 +79,7 @@ def real_image(image: Any) -> np.ndarray:
     return array
 
 
-def real_lazy_image(image: Any) -> Any:
+def real_lazy_image(image: _Chunked) -> _Chunked:
     """Check a dask or other chunked image as :func:`real_image` does, without reading it.
 
     Returns
@@ -205,7 +212,7 @@ def axes(value: int | Sequence[int] | None, shape: tuple[int, ...]) -> tuple[int
     return normalised
 
 
-def spacing(value: object, ndim: int, *, matrix: bool = False) -> npt.NDArray[np.float64]:
+def spacing(value: object, ndim: int, *, matrix: bool = False) -> Float64Array:
     """Return pixel sizes: ``(ndim,)`` floats, each finite and > 0.
 
     ``None`` means 1 per axis and one number applies to every axis. With
@@ -240,7 +247,7 @@ def spacing(value: object, ndim: int, *, matrix: bool = False) -> npt.NDArray[np
     return values
 
 
-def path(value: object, ndim: int | None = None) -> npt.NDArray[np.float64]:
+def path(value: object, ndim: int | None = None) -> Float64Array:
     """Return the vertices of a line or polyline as a float ``(N, ndim)`` array, ``N >= 2``."""
     try:
         vertices = np.asarray(value, dtype=np.float64)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
 import numpy as np
+
+from .arraytypes import Float64Array, IndexArray
 
 # Differences of |derivative| below this fraction of its largest value are rounding noise:
 # with linear interpolation the derivative is flat between pixel centres up to rounding,
@@ -13,7 +14,7 @@ import numpy as np
 _FLAT_TOLERANCE = 1e-9
 
 
-def _peak_runs(strength: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _peak_runs(strength: Float64Array) -> tuple[IndexArray, IndexArray]:
     """First and last index of each run of equal samples higher than both neighbours."""
     finite = strength[np.isfinite(strength)]
     if finite.size == 0:
@@ -30,8 +31,12 @@ def _peak_runs(strength: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _fit_neighbours(
-    strength: np.ndarray, coords: np.ndarray, left: np.ndarray, right: np.ndarray, top: Any
-) -> tuple[np.ndarray, np.ndarray]:
+    strength: Float64Array,
+    coords: Float64Array,
+    left: IndexArray,
+    right: IndexArray,
+    top: Float64Array,
+) -> tuple[IndexArray, IndexArray]:
     """Return the sample on either side of each peak run to fit its parabola through."""
     before, after = left - 1, right + 1
     arc = np.concatenate(([0.0], np.cumsum(np.linalg.norm(np.diff(coords, axis=0), axis=1))))
@@ -56,8 +61,13 @@ def _fit_neighbours(
 
 
 def _parabola_vertex(
-    x0: Any, y0: Any, x1: Any, y1: Any, x2: Any, y2: Any
-) -> tuple[np.ndarray, np.ndarray]:
+    x0: Float64Array,
+    y0: Float64Array,
+    x1: Float64Array,
+    y1: Float64Array,
+    x2: Float64Array,
+    y2: Float64Array,
+) -> tuple[Float64Array, Float64Array]:
     """Position and height of the vertex of the parabola through three points."""
     slope01 = (y1 - y0) / (x1 - x0)
     curvature = ((y2 - y1) / (x2 - x1) - slope01) / (x2 - x0)
@@ -82,12 +92,12 @@ class Edge:
     """
 
     distance: float
-    coords: np.ndarray
+    coords: Float64Array
     derivative: float
 
 
 def find_edges(
-    distance: np.ndarray, coords: np.ndarray, derivative: np.ndarray, count: int | None
+    distance: Float64Array, coords: Float64Array, derivative: Float64Array, count: int | None
 ) -> list[Edge]:
     """Return the ``count`` strongest edges of a profile (all if None), strongest first.
 

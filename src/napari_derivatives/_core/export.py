@@ -9,6 +9,7 @@ from typing import Protocol
 import numpy as np
 
 from . import checks
+from .arraytypes import Float64Array
 
 
 class _ProfileLike(Protocol):
@@ -19,16 +20,17 @@ class _ProfileLike(Protocol):
     """
 
     @property
-    def distance(self) -> np.ndarray: ...
+    def distance(self) -> Float64Array: ...
 
     @property
-    def coords(self) -> np.ndarray: ...
+    def coords(self) -> Float64Array: ...
 
     @property
-    def values(self) -> np.ndarray: ...
+    def values(self) -> Float64Array: ...
 
     @property
-    def derivative(self) -> np.ndarray: ...
+    def derivative(self) -> Float64Array: ...
+
 
 #: The columns every profile CSV has besides one coordinate column per axis.
 FIXED_COLUMNS = ("line", "distance", "intensity", "derivative")
@@ -92,7 +94,7 @@ def check_axis_labels(axis_labels: Sequence[str], ndim: int) -> list[str]:
 
 def profiles_to_csv(
     profiles: Iterable[_ProfileLike],
-    path: str | os.PathLike,
+    path: str | os.PathLike[str],
     *,
     axis_labels: Sequence[str] | None = None,
     lines: Sequence[int] | None = None,

@@ -9,21 +9,23 @@ a numpy image gives numpy results, a dask image lazy dask results with the same 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, TypedDict, overload
 
-import numpy as np
+import numpy.typing as npt
 
 from . import checks, engine
+from .arraytypes import AnyArray, Float32Array
 from .choices import BOUNDARY_MODES, COMPONENT_NAMES, METHODS, OUTPUTS
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     import dask.array as da
 
-    #: What the gradient functions return: numpy for array input, dask for dask input.
-    Result = np.ndarray | da.Array
+    #: What the gradient functions return: float32 numpy arrays for any other input, dask
+    #: arrays for a dask input. The overloads of each function tell a caller which.
+    Result = Float32Array | da.Array
+    _Spacing = float | Sequence[float] | None
+    _Axes = int | Sequence[int] | None
 
 __all__ = [
     "gradient",
@@ -33,7 +35,7 @@ __all__ = [
 ]
 
 
-def _engine_for(array: Any) -> Callable[..., dict[int | str, Any]]:
+def _engine_for(array: AnyArray | da.Array) -> Callable[..., Mapping[int | str, Result]]:
     """Return the engine for ``array``: the eager one, or its lazy twin for dask arrays."""
     if checks.is_dask(array):
         # Imported here: dask is loaded only by those who pass dask arrays.
@@ -44,13 +46,13 @@ def _engine_for(array: Any) -> Callable[..., dict[int | str, Any]]:
 
 
 def _prepare(
-    image: Any,
+    image: da.Array | npt.ArrayLike,
     method: str,
     spacing: float | Sequence[float] | None,
     axes: int | Sequence[int] | None,
     sigma: float,
     mode: str,
-) -> tuple[Any, tuple[int, ...], tuple[float, ...]]:
+) -> tuple[AnyArray | da.Array, tuple[int, ...], tuple[float, ...]]:
     """Check every option; return the image (unread if lazy), its axes and spacing."""
     checks.choice(method, METHODS, "method")
     checks.positive_real(sigma, "sigma")
@@ -61,8 +63,30 @@ def _prepare(
     return array, normalised_axes, pixel_sizes
 
 
+@overload
 def gradient(
-    image: Any,
+    image: da.Array,
+    *,
+    method: str = ...,
+    spacing: _Spacing = ...,
+    axes: _Axes = ...,
+    sigma: float = ...,
+    mode: str = ...,
+) -> tuple[da.Array, ...]: ...
+@overload
+def gradient(
+    image: npt.ArrayLike,
+    *,
+    method: str = ...,
+    spacing: _Spacing = ...,
+    axes: _Axes = ...,
+    sigma: float = ...,
+    mode: str = ...,
+) -> tuple[Float32Array, ...]: ...
+
+
+def gradient(
+    image: da.Array | npt.ArrayLike,
     *,
     method: str = "central",
     spacing: float | Sequence[float] | None = None,
@@ -142,8 +166,30 @@ def gradient(
     return tuple(results[axis] for axis in axes)
 
 
+@overload
 def gradient_magnitude(
-    image: Any,
+    image: da.Array,
+    *,
+    method: str = ...,
+    spacing: _Spacing = ...,
+    axes: _Axes = ...,
+    sigma: float = ...,
+    mode: str = ...,
+) -> da.Array: ...
+@overload
+def gradient_magnitude(
+    image: npt.ArrayLike,
+    *,
+    method: str = ...,
+    spacing: _Spacing = ...,
+    axes: _Axes = ...,
+    sigma: float = ...,
+    mode: str = ...,
+) -> Float32Array: ...
+
+
+def gradient_magnitude(
+    image: da.Array | npt.ArrayLike,
     *,
     method: str = "central",
     spacing: float | Sequence[float] | None = None,
@@ -181,8 +227,30 @@ def gradient_magnitude(
     return results["magnitude"]
 
 
+@overload
 def gradient_direction(
-    image: Any,
+    image: da.Array,
+    *,
+    method: str = ...,
+    spacing: _Spacing = ...,
+    axes: _Axes = ...,
+    sigma: float = ...,
+    mode: str = ...,
+) -> da.Array: ...
+@overload
+def gradient_direction(
+    image: npt.ArrayLike,
+    *,
+    method: str = ...,
+    spacing: _Spacing = ...,
+    axes: _Axes = ...,
+    sigma: float = ...,
+    mode: str = ...,
+) -> Float32Array: ...
+
+
+def gradient_direction(
+    image: da.Array | npt.ArrayLike,
     *,
     method: str = "central",
     spacing: float | Sequence[float] | None = None,
@@ -228,8 +296,34 @@ def gradient_direction(
     return results["direction"]
 
 
+@overload
 def gradient_outputs(
-    image: Any,
+    image: da.Array,
+    outputs: Sequence[str] = ...,
+    *,
+    method: str = ...,
+    spacing: _Spacing = ...,
+    axes: _Axes = ...,
+    sigma: float = ...,
+    mode: str = ...,
+    shared: bool = ...,
+) -> dict[str, da.Array]: ...
+@overload
+def gradient_outputs(
+    image: npt.ArrayLike,
+    outputs: Sequence[str] = ...,
+    *,
+    method: str = ...,
+    spacing: _Spacing = ...,
+    axes: _Axes = ...,
+    sigma: float = ...,
+    mode: str = ...,
+    shared: bool = ...,
+) -> dict[str, Float32Array]: ...
+
+
+def gradient_outputs(
+    image: da.Array | npt.ArrayLike,
     outputs: Sequence[str] = ("gx", "gy", "magnitude"),
     *,
     method: str = "central",
@@ -238,7 +332,7 @@ def gradient_outputs(
     sigma: float = 1.0,
     mode: str = "nearest",
     shared: bool = False,
-) -> dict[str, Result]:
+) -> Mapping[str, Result]:  # a dict of one kind of array, as the overloads say
     """Return named gradient outputs, sharing the components between them.
 
     This is what the napari layers and batch runs use: each component is
@@ -295,9 +389,19 @@ def gradient_outputs(
     return {name: computed[axis_of.get(name, name)] for name in names}
 
 
+class _Plan(TypedDict, total=False):
+    """The engine's keywords for a set of outputs (``shared`` for dask only)."""
+
+    wanted: tuple[int, ...]
+    keep: tuple[int, ...]
+    magnitude: bool
+    direction: bool
+    shared: bool
+
+
 def _plan_outputs(
     outputs: tuple[str, ...], ndim: int, axes: tuple[int, ...]
-) -> tuple[dict[str, Any], dict[str | None, int]]:
+) -> tuple[_Plan, dict[str | None, int]]:
     """Return the engine's keywords for ``outputs``, and the axis of each component name.
 
     ``outputs`` holds distinct known names; ``axes`` is normalised. Raises the
@@ -319,7 +423,7 @@ def _plan_outputs(
         wanted = tuple(axis for axis in axes if axis in {*keep, *axes[-2:]})
     else:
         wanted = keep
-    plan = {
+    plan: _Plan = {
         "wanted": wanted,
         "keep": keep,
         "magnitude": "magnitude" in outputs,

@@ -27,13 +27,16 @@ def _unit_first_moment(weights: Sequence[float] | Weights) -> Weights:
     """Scale correlation weights so that their response to a unit ramp is one."""
     weights = np.asarray(weights, dtype=np.float64)
     offsets = np.arange(weights.size) - weights.size // 2
-    return weights / np.dot(weights, offsets)
+    # np.dot is typed to return Any: the quotient is float64 weights all the same.
+    scaled: Weights = weights / np.dot(weights, offsets)
+    return scaled
 
 
 def _unit_sum(weights: Sequence[float] | Weights) -> Weights:
     """Scale weights so that they preserve a constant (and, if symmetric, a ramp)."""
     weights = np.asarray(weights, dtype=np.float64)
-    return weights / weights.sum()
+    scaled: Weights = weights / weights.sum()
+    return scaled
 
 
 # Central difference (correlation order), shared by Sobel, Scharr and Prewitt.

@@ -25,16 +25,27 @@ This module is pure: it imports dask and numpy, never napari or Qt.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 import dask.array as da
 import numpy as np
 from dask.array.overlap import ensure_minimum_chunksize
 
 from . import engine
+from .arraytypes import AnyArray, Float32Array
 from .boundary import source_positions
 from .choices import WRAP_MODES, ZERO_MODES
 from .kernels import halo_depth
+
+
+class _Options(TypedDict):
+    """The options that every output of :func:`differentiate` shares."""
+
+    axes: tuple[int, ...]
+    spacing: tuple[float, ...]
+    method: str
+    sigma: float
+    mode: str
 
 
 def _extend(array: da.Array, depth: tuple[int, ...], mode: str) -> da.Array:
@@ -81,15 +92,18 @@ def _crop(
 
 
 def _run_block(
-    block: np.ndarray,
+    block: AnyArray,
     *,
     names: tuple[int | str, ...],
     halo: tuple[int, ...],
     extended: bool,
     options: dict[str, Any],
-    block_info: dict | None = None,
-) -> np.ndarray:
+    block_info: dict[int | None, dict[str, Any]] | None = None,
+) -> Float32Array:
     """Differentiate one block with its halo and return the requested outputs, cropped."""
+    # dask passes `block_info` (keyed by the index of the input, None for the output) to
+    # every function that takes it; the default only marks it as optional to dask.
+    assert block_info is not None
     info = block_info[0]
     crop = _crop(tuple(info["chunk-location"]), tuple(info["num-chunks"]), halo, extended)
     computed = engine.differentiate(np.asarray(block), **options)
@@ -160,6 +174,7 @@ def _lazy_outputs(
         "extended": extended,
         "options": options,
     }
+    result: da.Array
     if all(len(axis_chunks) == 1 for axis_chunks, pad in zip(chunks, depth, strict=True) if pad):
         # Every block spans the differentiated axes (a plane per block, as napari reads
         # a stack): no halo to exchange, and a blockwise graph is far cheaper for dask
@@ -218,7 +233,13 @@ def differentiate(
         eager engine keys them: the kept components by axis, ``"magnitude"``
         and ``"direction"`` when asked for.
     """
-    common = {"axes": axes, "spacing": spacing, "method": method, "sigma": sigma, "mode": mode}
+    common: _Options = {
+        "axes": axes,
+        "spacing": spacing,
+        "method": method,
+        "sigma": sigma,
+        "mode": mode,
+    }
     keys: list[int | str] = list(keep)
     if magnitude:
         keys.append("magnitude")
@@ -234,7 +255,7 @@ def differentiate(
             direction=direction,
             **common,
         )
-        results = {}
+        results: dict[int | str, da.Array] = {}
         for index, key in enumerate(keys):
             result = stacked[index]
             results[key] = (

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
+import numpy.typing as npt
 
+from .arraytypes import Float32Array
 from .checks import real_image
 
 #: Luminance weights of Rec. 709, as in :func:`skimage.color.rgb2gray`.
 LUMINANCE_WEIGHTS = (0.2125, 0.7154, 0.0721)
 
 
-def rgb_to_luminance(image: Any) -> np.ndarray:
+def rgb_to_luminance(image: npt.ArrayLike) -> Float32Array:
     """Return the Rec. 709 luminance of an RGB or RGBA image.
 
     Parameters
@@ -42,7 +42,7 @@ def rgb_to_luminance(image: Any) -> np.ndarray:
             f"got shape {array.shape}"
         )
     weights = [np.float32(weight) for weight in LUMINANCE_WEIGHTS]
-    luminance = np.multiply(array[..., 0], weights[0], dtype=np.float32)
+    luminance: Float32Array = np.multiply(array[..., 0], weights[0], dtype=np.float32)
     channel = np.empty_like(luminance)
     for index in (1, 2):
         np.multiply(array[..., index], weights[index], out=channel, dtype=np.float32)

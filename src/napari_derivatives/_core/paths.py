@@ -9,11 +9,12 @@ per-axis pixel sizes or a data -> physical matrix.
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from . import checks
+from .arraytypes import Float64Array, IndexArray
 
 # Rounding in ``length / step`` (0.9 / 0.3 = 3.0000000000000004) must not add an
 # interval, so a quotient within this relative tolerance of an integer counts as it.
@@ -23,12 +24,14 @@ _STEP_TOLERANCE = 1e-9
 MAX_SAMPLES = 10_000_000
 
 
-def segment_lengths(path: np.ndarray) -> np.ndarray:
+def segment_lengths(path: Float64Array) -> Float64Array:
     deltas = np.diff(path, axis=0)
-    return np.sqrt(np.einsum("ij,ij->i", deltas, deltas))
+    # einsum is typed to return Any.
+    lengths: Float64Array = np.sqrt(np.einsum("ij,ij->i", deltas, deltas))
+    return lengths
 
 
-def sample_segments(path: np.ndarray, step: float) -> tuple[np.ndarray, np.ndarray]:
+def sample_segments(path: Float64Array, step: float) -> tuple[Float64Array, IndexArray]:
     """Evenly spaced samples along a validated path, and the segment of each."""
     deltas = np.diff(path, axis=0)
     lengths = segment_lengths(path)
@@ -58,7 +61,7 @@ def sample_segments(path: np.ndarray, step: float) -> tuple[np.ndarray, np.ndarr
     return coords, segment
 
 
-def sample_path(path: Any, step: float = 1.0) -> np.ndarray:
+def sample_path(path: npt.ArrayLike, step: float = 1.0) -> Float64Array:
     """Return evenly spaced sample coordinates along a polyline.
 
     Parameters
@@ -98,24 +101,28 @@ def sample_path(path: Any, step: float = 1.0) -> np.ndarray:
     return coords
 
 
-def _to_physical(steps: np.ndarray, spacing: np.ndarray) -> np.ndarray:
+def _to_physical(steps: Float64Array, spacing: Float64Array) -> Float64Array:
     """Physical vectors of data steps (rows): scaled per axis, or ``M @ step`` each."""
-    return steps @ spacing.T if spacing.ndim == 2 else steps * spacing
+    physical: Float64Array = steps @ spacing.T if spacing.ndim == 2 else steps * spacing
+    return physical
 
 
 def physical_distance(
-    path: np.ndarray, coords: np.ndarray, segment: np.ndarray, spacing: np.ndarray
-) -> np.ndarray:
+    path: Float64Array, coords: Float64Array, segment: IndexArray, spacing: Float64Array
+) -> Float64Array:
     """Arc length along the path from ``path[0]`` to each sample, in physical units."""
     physical = _to_physical(np.diff(path, axis=0), spacing)
     lengths = np.sqrt(np.einsum("ij,ij->i", physical, physical))
     before = np.concatenate(([0.0], np.cumsum(lengths)))
     # Measured along the path, so a corner between two samples is not cut short.
     along = _to_physical(coords - path.take(segment, axis=0), spacing)
-    return before.take(segment) + np.sqrt(np.einsum("ij,ij->i", along, along))
+    distance: Float64Array = before.take(segment) + np.sqrt(np.einsum("ij,ij->i", along, along))
+    return distance
 
 
-def across(path: np.ndarray, coords: np.ndarray, segment: np.ndarray, width: int) -> np.ndarray:
+def across(
+    path: Float64Array, coords: Float64Array, segment: IndexArray, width: int
+) -> Float64Array:
     """All sample points, ``width`` across the line per sample, shape (ndim, M, width)."""
     if width == 1:
         return np.ascontiguousarray(coords.T[:, :, None])
@@ -136,4 +143,5 @@ def across(path: np.ndarray, coords: np.ndarray, segment: np.ndarray, width: int
     np.divide(-deltas[:, -2], in_plane, out=normals[:, -1], where=moving)
     normal = normals.take(segment, axis=0)
     offsets = np.arange(width) - (width - 1) / 2
-    return coords.T[:, :, None] + normal.T[:, :, None] * offsets
+    points: Float64Array = coords.T[:, :, None] + normal.T[:, :, None] * offsets
+    return points

@@ -22,22 +22,30 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from scipy import ndimage as ndi
 
 from . import checks, edges, export, paths, sampling
+from .arraytypes import ChunkedArray, Float64Array
 from .choices import BOUNDARY_MODES, ORDERS, REDUCTIONS
 from .edges import Edge
 
 __all__ = ["Edge", "Profile", "line_profile"]
 
-_REDUCERS = {"mean": np.mean, "median": np.median, "max": np.max, "min": np.min}
+# numpy's reductions share no one overloaded type; each takes (array, axis=...).
+_REDUCERS: dict[str, Callable[..., Any]] = {
+    "mean": np.mean,
+    "median": np.median,
+    "max": np.max,
+    "min": np.min,
+}
 
 
-def _read_only(values: Any, ndim: int, name: str) -> np.ndarray:
+def _read_only(values: npt.ArrayLike, ndim: int, name: str) -> Float64Array:
     array = np.asarray(values, dtype=np.float64)
     if array.ndim != ndim:
         raise ValueError(f"{name} must be {ndim}-D, got {array.ndim}-D")
@@ -48,11 +56,12 @@ def _read_only(values: Any, ndim: int, name: str) -> np.ndarray:
     return array
 
 
-def _smooth(values: np.ndarray, sigma: float) -> np.ndarray:
+def _smooth(values: Float64Array, sigma: float) -> Float64Array:
     """Gaussian smoothing (sigma in samples) of each run of finite values on its own."""
     finite = np.isfinite(values)
     if finite.all():
-        return ndi.gaussian_filter1d(values, sigma, mode="nearest")
+        smoothed_whole: Float64Array = ndi.gaussian_filter1d(values, sigma, mode="nearest")
+        return smoothed_whole
     # A run between missing samples is treated like a whole line: its ends are
     # extended ("nearest"), so missing data neither spreads nor is filled in.
     smoothed = values.copy()
@@ -86,10 +95,10 @@ class Profile:
         matrix ``M`` as a tuple of rows: a data step ``d`` is ``M @ d`` physically.
     """
 
-    distance: np.ndarray
-    coords: np.ndarray
-    values: np.ndarray
-    derivative: np.ndarray
+    distance: Float64Array
+    coords: Float64Array
+    values: Float64Array
+    derivative: Float64Array
     spacing: tuple[float, ...] | tuple[tuple[float, ...], ...] | None = None
 
     def __post_init__(self) -> None:
@@ -115,7 +124,7 @@ class Profile:
         )
 
     def __len__(self) -> int:
-        return self.distance.shape[0]
+        return len(self.distance)
 
     def find_edges(self, count: int | None = 1) -> list[Edge]:
         """Return the strongest edges: interior local extrema of ``|derivative|``.
@@ -177,8 +186,8 @@ class Profile:
 
 
 def line_profile(
-    image: Any,
-    path: Any,
+    image: npt.ArrayLike | ChunkedArray,
+    path: npt.ArrayLike,
     *,
     spacing: float | Sequence[float] | Sequence[Sequence[float]] | None = None,
     step: float = 1.0,
@@ -324,6 +333,7 @@ def line_profile(
     extremes = points[:, :, :: max(width - 1, 1)]
     upper = (np.asarray(image.shape) - 0.5)[:, None, None]
     outside = np.any((extremes < -0.5) | (extremes > upper), axis=(0, 2))
+    sampled: Float64Array
     if isinstance(image, np.ndarray) and order < 3:
         sampled = ndi.map_coordinates(
             image, points, order=int(order), mode=mode, output=np.float64, prefilter=True
@@ -333,7 +343,7 @@ def line_profile(
         # the whole image per call, and spread one NaN anywhere to every sample.
         source = sampling.Tiles(image) if isinstance(image, np.ndarray) else image
         sampled = sampling.map_chunked(source, points, ~outside, order=int(order), mode=mode)
-    values = sampled[:, 0] if width == 1 else _REDUCERS[reduce](sampled, axis=1)
+    values: Float64Array = sampled[:, 0] if width == 1 else _REDUCERS[reduce](sampled, axis=1)
     values[outside] = np.nan
 
     smoothed = values

@@ -13,8 +13,10 @@ import numbers
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from scipy import ndimage as ndi
 
+from .arraytypes import AnyArray, ChunkedArray, Float64Array, IndexArray
 from .choices import WRAP_MODES
 
 # The cubic spline prefilter's influence falls as (2 - sqrt 3) ** distance = 0.268 ** d:
@@ -29,16 +31,16 @@ _ARRAY_TILE = 64
 class Tiles:
     """An in-memory array seen as a chunked one, of tiles read as views (no copy)."""
 
-    def __init__(self, array: np.ndarray) -> None:
+    def __init__(self, array: AnyArray) -> None:
         self._array = array
         self.shape, self.dtype, self.ndim = array.shape, array.dtype, array.ndim
         self.chunks = (_ARRAY_TILE,) * array.ndim
 
-    def __getitem__(self, box):
+    def __getitem__(self, box: tuple[slice, ...]) -> AnyArray:
         return self._array[box]
 
 
-def _chunk_edges(image: Any) -> list[np.ndarray]:
+def _chunk_edges(image: ChunkedArray) -> list[IndexArray]:
     """Start of every chunk and the end of the last, per axis."""
     edges = []
     for size, chunks in zip(image.shape, image.chunks, strict=True):
@@ -50,7 +52,7 @@ def _chunk_edges(image: Any) -> list[np.ndarray]:
     return edges
 
 
-def _read_boxes(image: Any, boxes: list[tuple[slice, ...]]) -> list[np.ndarray]:
+def _read_boxes(image: ChunkedArray, boxes: list[tuple[slice, ...]]) -> list[AnyArray]:
     if hasattr(image, "__dask_graph__"):
         import dask
 
@@ -59,13 +61,13 @@ def _read_boxes(image: Any, boxes: list[tuple[slice, ...]]) -> list[np.ndarray]:
     return [np.asarray(image[box]) for box in boxes]
 
 
-def buffer_dtype(dtype: Any) -> np.dtype:
+def buffer_dtype(dtype: npt.DTypeLike) -> np.dtype[Any]:
     dtype = np.dtype(dtype)
     # scipy.ndimage interpolates neither float16 nor long double.
     return np.dtype(np.float64) if dtype.kind == "f" and dtype.itemsize not in (4, 8) else dtype
 
 
-def _chunk_of(edges: list[np.ndarray], pixels: np.ndarray) -> np.ndarray:
+def _chunk_of(edges: list[IndexArray], pixels: IndexArray) -> IndexArray:
     """Index of the chunk holding each pixel, per axis; ``pixels`` is (ndim, ...)."""
     return np.stack(
         [
@@ -76,12 +78,12 @@ def _chunk_of(edges: list[np.ndarray], pixels: np.ndarray) -> np.ndarray:
 
 
 def _assemble(
-    blocks: dict[tuple[int, ...], np.ndarray],
-    edges: list[np.ndarray],
-    start: np.ndarray,
-    stop: np.ndarray,
-    dtype: np.dtype,
-) -> np.ndarray:
+    blocks: dict[tuple[int, ...], AnyArray],
+    edges: list[IndexArray],
+    start: IndexArray,
+    stop: IndexArray,
+    dtype: np.dtype[Any],
+) -> AnyArray:
     """Return the box ``[start, stop)`` of the image from the blocks read, zero elsewhere."""
     window = np.zeros(tuple(stop - start), dtype=dtype)
     first = _chunk_of(edges, np.asarray(start)[:, None])[:, 0]
@@ -102,8 +104,13 @@ def _assemble(
 
 
 def map_chunked(
-    image: Any, points: np.ndarray, valid: np.ndarray, *, order: int, mode: str
-) -> np.ndarray:
+    image: ChunkedArray,
+    points: Float64Array,
+    valid: npt.NDArray[np.bool_],
+    *,
+    order: int,
+    mode: str,
+) -> Float64Array:
     """``map_coordinates`` on a chunked image, reading only the chunks it needs.
 
     ``points`` has shape (ndim, M, width); ``valid`` (M,) marks the samples whose
@@ -119,9 +126,10 @@ def map_chunked(
         return result.reshape(count, width)
     if mode in WRAP_MODES:
         whole = np.asarray(image[(slice(None),) * ndim]).astype(dtype, copy=False)
-        return ndi.map_coordinates(
+        wrapped: Float64Array = ndi.map_coordinates(
             whole, points, order=order, mode=mode, output=np.float64, prefilter=True
         )
+        return wrapped
 
     # The pixels each point is interpolated from, first and last per axis (inclusive).
     base = np.floor(used).astype(np.intp)

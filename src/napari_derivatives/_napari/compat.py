@@ -24,7 +24,7 @@ def refresh_deferred(layer: napari.layers.Layer) -> contextlib.AbstractContextMa
     lazy data each slice computes. napari's own guard (``Layer._block_refresh``,
     napari >= 0.5) holds that back.
     """
-    return layer._block_refresh()  # type: ignore[no-any-return]
+    return layer._block_refresh()
 
 
 @contextlib.contextmanager

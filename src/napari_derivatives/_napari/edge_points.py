@@ -73,8 +73,8 @@ def update_edge_points(
     """
     from napari.layers import Points
 
-    world = [image.data_to_world(edge.coords) for _, edge in edges]
-    world = np.array(world, dtype=float).reshape(-1, image.ndim)
+    world_points = [image.data_to_world(edge.coords) for _, edge in edges]
+    world = np.array(world_points, dtype=float).reshape(-1, image.ndim)
     features = {
         "line": np.array([index for index, _ in edges], dtype=int),
         "derivative": np.array([edge.derivative for _, edge in edges], dtype=float),

@@ -84,7 +84,7 @@ def lazy_intensity(data: Any, rgb: bool) -> Any:
     if data.ndim < 3:
         return data
     plane = data.chunks[-2:]
-    target = {axis: 1 for axis in range(data.ndim - 2)}
+    target: dict[int, int | str] = {axis: 1 for axis in range(data.ndim - 2)}
     if max(plane[0]) * max(plane[1]) < BLOCK_PIXELS:
         target[data.ndim - 2] = "auto"
         target[data.ndim - 1] = "auto"

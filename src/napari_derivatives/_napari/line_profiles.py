@@ -33,7 +33,7 @@ def profile_shapes(
     image: napari.layers.Image,
     shapes: napari.layers.Shapes,
     *,
-    plane_cache: dict[tuple[int, ...], Any] | None = None,
+    plane_cache: dict[tuple[int | str, ...], Any] | None = None,
     **options: Any,
 ) -> list[tuple[int, Profile]]:
     """Profile an image along every line and path shape of a Shapes layer.
@@ -80,7 +80,7 @@ def profile_shapes(
     shape = image.level_shapes[0] if image.multiscale else image.data.shape[: image.ndim]
     cache = {} if plane_cache is None else plane_cache
     # Three trips through napari's transforms: worth keeping while a line is dragged.
-    spacing_key = ("spacing", *displayed)
+    spacing_key: tuple[int | str, ...] = ("spacing", *displayed)
     if spacing_key not in cache:
         cache[spacing_key] = plane_spacing(image, displayed)
     spacing = cache[spacing_key]
@@ -96,7 +96,7 @@ def profile_shapes(
         if any(not 0 <= k < shape[axis] for k, axis in zip(key, sliced, strict=True)):
             continue
         if key not in cache:
-            plane_index = [slice(None)] * image.ndim
+            plane_index: list[int | slice] = [slice(None)] * image.ndim
             for k, axis in zip(key, sliced, strict=True):
                 plane_index[axis] = k
             cache[key] = read_plane(image, tuple(plane_index))

@@ -35,7 +35,9 @@ def transform_settings(image: napari.layers.Image) -> dict[str, Any]:
     }
 
 
-def world_point(viewer: napari.Viewer, shapes: napari.layers.Shapes, vertex) -> np.ndarray:
+def world_point(
+    viewer: napari.Viewer, shapes: napari.layers.Shapes, vertex: np.ndarray
+) -> np.ndarray:
     # A shape vertex only fixes the world axes of its layer; the other axes are
     # taken where the viewer is, so a 2D line over a 3D stack samples the slice shown.
     point = np.asarray(viewer.dims.point, dtype=float)
