@@ -57,17 +57,23 @@ def _update_visibility(widget: FunctionGui) -> None:
     widget.gz.visible = is_volume and widget.spatial_axes.value == "3D volume"
 
 
+def _call_button(widget: FunctionGui) -> PushButton:
+    # magic_factory(call_button=...) always makes one; its type allows None.
+    assert widget.call_button is not None
+    return widget.call_button
+
+
 def _on_worker_finished(widget: FunctionGui) -> None:
     widget.cancel_button.visible = False
     widget.cancel_button.enabled = True
-    widget.call_button.enabled = True
+    _call_button(widget).enabled = True
 
 
 def _on_widget_called(widget: FunctionGui, result: Any) -> None:
     # The function returns its worker unstarted, so that `finished` is connected here
     # before it can fire. While it runs, the call button is disabled and Cancel offered.
     if isinstance(result, GeneratorWorker):
-        widget.call_button.enabled = False
+        _call_button(widget).enabled = False
         widget.cancel_button.visible = True
         widget.cancel_button.enabled = True
         widget.cancel_button.worker = result
@@ -211,7 +217,7 @@ def gradient_layers_widget(
     if not outputs:
         show_error("Gradient layers: tick at least one output.")
         return None
-    options = {
+    options: dict[str, Any] = {
         "method": method,
         "outputs": outputs,
         "axes": SPATIAL_AXES["3D volume" if volume else "2D planes"],
