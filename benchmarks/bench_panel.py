@@ -92,6 +92,24 @@ def drain(app: QApplication, done: Callable[[], bool] = lambda: True) -> None:
     app.processEvents()
 
 
+class FrameCounter:
+    """The frames a panel's plot put on its canvas since counting began.
+
+    Counted through the plot's ``frame_drawn`` signal: ``frames`` counts full
+    redraws and blits, ``redraws`` the full redraws only.
+    """
+
+    def __init__(self, plot: Any) -> None:
+        self.frames = 0
+        self.redraws = 0
+        plot.frame_drawn.connect(self.count)
+
+    def count(self, full: bool) -> None:
+        """Count one frame, a full redraw if ``full``."""
+        self.frames += 1
+        self.redraws += bool(full)
+
+
 class FrameClock(QObject):
     """When each repaint of the window ended, and which of the watched widgets it painted.
 
@@ -101,9 +119,11 @@ class FrameClock(QObject):
     itself, to note when it is over.
     """
 
-    def __init__(self, window: QWidget, watched: dict[str, QWidget], plot: Any = None) -> None:
+    def __init__(
+        self, window: QWidget, watched: dict[str, QWidget], counter: FrameCounter | None = None
+    ) -> None:
         super().__init__()
-        self.window, self.watched, self.plot = window, watched, plot
+        self.window, self.watched, self.counter = window, watched, counter
         #: ``(end time, names painted, panel frame count at the start)`` per repaint.
         self.frames: list[tuple[float, frozenset[str], int]] = []
         self._painted: set[str] = set()
@@ -118,7 +138,7 @@ class FrameClock(QObject):
                 if obj is widget:
                     self._painted.add(name)
         elif obj is self.window and event.type() == QEvent.Type.UpdateRequest:
-            frames = self.plot.frame_count if self.plot is not None else 0
+            frames = self.counter.frames if self.counter is not None else 0
             self._painted = set()
             self.window.event(event)
             self.frames.append((time.perf_counter(), frozenset(self._painted), frames))
@@ -133,21 +153,22 @@ class FrameClock(QObject):
         return None
 
 
-def time_move(app, clocks, shapes, position, widget=None) -> tuple[float, float]:
+def time_move(app, clocks, shapes, position, counter=None) -> tuple[float, float]:
     """Time one move until it is on screen, and until the event loop is idle.
 
-    Without the panel, "on screen" is the end of the repaint that shows napari's
-    canvas with the moved line; with the panel, of the one that shows the panel's
-    new curves. ``clocks`` maps "napari" and "plot" to the clock of their window.
+    Without the panel (``counter`` None), "on screen" is the end of the repaint that
+    shows napari's canvas with the moved line; with the panel, of the one that shows
+    the panel's new curves, counted by ``counter``, the :class:`FrameCounter` of the
+    "plot" clock. ``clocks`` maps "napari" and "plot" to the clock of their window.
     """
-    if widget is None:
+    if counter is None:
         clock, since = clocks["napari"], len(clocks["napari"].frames)
 
         def shown():
             return clock.on_screen("napari", since)
     else:
         clock, since = clocks["plot"], len(clocks["plot"].frames)
-        before = widget.plot.frame_count
+        before = counter.frames
 
         def shown():
             return clock.on_screen("plot", since, before)
@@ -197,14 +218,15 @@ def time_line(app, viewer, line, *, floating: bool = False) -> dict:
         dock.resize(size)
         settle(app, 0.3)
     panel_window = widget.window()
+    counter = FrameCounter(widget.plot)
     if panel_window is window:
         watched = {"napari": canvas, "plot": widget.plot.canvas}
-        clock = FrameClock(window, watched, widget.plot)
+        clock = FrameClock(window, watched, counter)
         clocks = {"napari": clock, "plot": clock}
     else:
         clocks = {
             "napari": FrameClock(window, {"napari": canvas}),
-            "plot": FrameClock(panel_window, {"plot": widget.plot.canvas}, widget.plot),
+            "plot": FrameClock(panel_window, {"plot": widget.plot.canvas}, counter),
         }
     handler = HandlerTimer(widget)
     alone, panel, alone_idle, panel_idle, handler_times = [], [], [], [], []
@@ -218,14 +240,14 @@ def time_line(app, viewer, line, *, floating: bool = False) -> dict:
                 widget._disconnect_viewer()
             settle(app, SETTLE_S)
             handler.times.clear()
-            redraws_before = widget.plot.redraw_count
+            redraws_before = counter.redraws
             position = moved(line, len(times) + 2 * pair)
             times[with_panel] = time_move(
-                app, clocks, shapes, position, widget if with_panel else None
+                app, clocks, shapes, position, counter if with_panel else None
             )
             if with_panel and pair >= WARMUP:
                 handler_times += handler.times
-                redraws += widget.plot.redraw_count - redraws_before
+                redraws += counter.redraws - redraws_before
         if pair >= WARMUP:
             alone.append(times[False][0])
             panel.append(times[True][0])
@@ -314,15 +336,11 @@ def time_burst(app, viewer, line) -> tuple[int, int, int]:
     widget.shapes.value = shapes
     settle(app, 0.3)
     handler = HandlerTimer(widget)
-    frames, redraws = widget.plot.frame_count, widget.plot.redraw_count
+    counter = FrameCounter(widget.plot)
     for move in range(BURST):
         shapes.data = [moved(line, move)]
     settle(app, 0.3)
-    result = (
-        len(handler.times),
-        widget.plot.frame_count - frames,
-        widget.plot.redraw_count - redraws,
-    )
+    result = (len(handler.times), counter.frames, counter.redraws)
     viewer.window.remove_dock_widget(widget)
     widget.close()
     viewer.layers.remove(shapes)

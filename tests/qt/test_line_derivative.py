@@ -333,20 +333,21 @@ def test_an_update_runs_before_the_window_repaints(ramp_scene, dock, qtbot):
     assert widget.profiles[0].distance[-1] == pytest.approx(50.0)
 
 
-def test_a_drag_within_the_limits_is_blitted_once_per_burst(ramp_scene, dock, qtbot):
+def test_a_drag_within_the_limits_is_blitted_once_per_burst(ramp_scene, dock, count_frames, qtbot):
     _, shapes = ramp_scene
     widget = dock()
+    drawn = count_frames(widget.plot)
     plot = widget.plot
-    qtbot.waitUntil(lambda: plot.redraw_count >= 1, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: drawn.redraws >= 1, timeout=TIMEOUT)
     qtbot.wait(100)
-    redraws, frames = plot.redraw_count, plot.frame_count
+    redraws, frames = drawn.redraws, drawn.frames
     for stop in range(26, 46):
         shapes.data = [horizontal(20, 5, stop)]
-    qtbot.waitUntil(lambda: plot.frame_count > frames, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: drawn.frames > frames, timeout=TIMEOUT)
     qtbot.wait(100)
     # One frame for the burst, and a blit: the last line is the first one again.
-    assert plot.frame_count == frames + 1
-    assert plot.redraw_count == redraws
+    assert drawn.frames == frames + 1
+    assert drawn.redraws == redraws
     np.testing.assert_allclose(plot.intensity_lines[0].get_xdata(), np.arange(41) * 2.0)
 
 

@@ -26,6 +26,12 @@ def plot(qtbot):
     return widget
 
 
+@pytest.fixture
+def drawn(plot, count_frames):
+    """The frames of ``plot`` since it was made (no event-loop turn before this)."""
+    return count_frames(plot)
+
+
 def test_curves_are_updated_in_place(plot):
     x = np.linspace(0, 10, 11)
     plot.set_profiles([make_profile(x, 2 * x), make_profile(x, x)], ["red", "blue"], ["a", "b"])
@@ -157,27 +163,28 @@ def noisy_profile(seed, noise=3.0, size=2000):
 
 
 @pytest.mark.parametrize("visible", [(True, True), (True, False), (False, True)])
-def test_a_blit_shows_what_a_full_redraw_shows(plot, visible):
+def test_a_blit_shows_what_a_full_redraw_shows(plot, drawn, visible):
     plot.set_visible_axes(*visible)
     plot.set_profiles([noisy_profile(1), noisy_profile(2)], ["red", "blue"], ["a", "b"])
     plot.set_edges([[Edge(30.0, np.zeros(2), 5.0)], []], ["red", "blue"])
     # Constrained layout settles over two draws: compare with a settled figure.
     plot.canvas.draw()
     plot.canvas.draw()
-    redraws, frames = plot.redraw_count, plot.frame_count
-    limits = [axes.get_ylim() for axes in plot._axes]
+    redraws, frames = drawn.redraws, drawn.frames
+    both_axes = (plot.intensity_axes, plot.derivative_axes)
+    limits = [axes.get_ylim() for axes in both_axes]
 
     # The same noise, scaled down: the curves stay within the limits, and do not
     # shrink much.
     plot.set_profiles([noisy_profile(1, 2.4), noisy_profile(2, 2.4)], ["red", "blue"], ["a", "b"])
     plot.set_edges([[Edge(60.0, np.zeros(2), 4.0)], []], ["red", "blue"])
-    assert [axes.get_ylim() for axes in plot._axes] == limits  # within the hysteresis
+    assert [axes.get_ylim() for axes in both_axes] == limits  # within the hysteresis
     plot.flush()
-    assert plot.redraw_count == redraws and plot.frame_count == frames + 1
+    assert drawn.redraws == redraws and drawn.frames == frames + 1
     blitted = canvas_pixels(plot)
 
     plot.canvas.draw()
-    assert plot.redraw_count == redraws + 1
+    assert drawn.redraws == redraws + 1
     np.testing.assert_array_equal(blitted, canvas_pixels(plot))
 
 
@@ -244,7 +251,7 @@ def test_a_sparse_curve_draws_as_matplotlib_draws_it(plot, linestyle):
 
 
 def test_column_extremes_keep_each_columns_first_last_lowest_and_highest():
-    from napari_derivatives._qt.plot.view import column_extremes
+    from napari_derivatives._qt.plot.curves import column_extremes
 
     rng = np.random.default_rng(0)
     values = rng.normal(size=1000)
@@ -259,28 +266,28 @@ def test_column_extremes_keep_each_columns_first_last_lowest_and_highest():
         assert set(kept.tolist()) == expected
 
 
-def test_updates_of_one_event_loop_turn_cost_one_frame(plot, qtbot):
+def test_updates_of_one_event_loop_turn_cost_one_frame(plot, drawn, qtbot):
     plot.set_profiles([noisy_profile(1, 4.0)], ["red"], ["a"])
-    qtbot.waitUntil(lambda: plot.redraw_count >= 1, timeout=3000)
+    qtbot.waitUntil(lambda: drawn.redraws >= 1, timeout=3000)
     qtbot.wait(50)
-    redraws, frames = plot.redraw_count, plot.frame_count
+    redraws, frames = drawn.redraws, drawn.frames
     for step in range(20):
         plot.set_profiles([noisy_profile(1, 3.0 + step * 0.02)], ["red"], ["a"])
         plot.set_edges([], [])
         plot.set_hint("")
-    assert plot.frame_count == frames  # nothing before the event loop turns
-    qtbot.waitUntil(lambda: plot.frame_count > frames, timeout=3000)
+    assert drawn.frames == frames  # nothing before the event loop turns
+    qtbot.waitUntil(lambda: drawn.frames > frames, timeout=3000)
     qtbot.wait(50)
-    assert plot.frame_count == frames + 1
-    assert plot.redraw_count == redraws  # the curves stayed within the limits: a blit
+    assert drawn.frames == frames + 1
+    assert drawn.redraws == redraws  # the curves stayed within the limits: a blit
 
 
-def test_what_a_blit_cannot_show_is_a_full_redraw(plot, qtbot):
+def test_what_a_blit_cannot_show_is_a_full_redraw(plot, drawn, qtbot):
     plot.show()
     qtbot.waitExposed(plot)
     x = np.linspace(0, 10, 11)
     plot.set_profiles([make_profile(x, x)], ["red"], ["a"])
-    qtbot.waitUntil(lambda: plot.redraw_count >= 1, timeout=3000)
+    qtbot.waitUntil(lambda: drawn.redraws >= 1, timeout=3000)
     for change in (
         lambda: plot.set_profiles([make_profile(x, 50 * x)], ["red"], ["a"]),  # limits
         lambda: plot.set_profiles([make_profile(x, 50 * x)], ["red"], ["b"]),  # legend
@@ -289,15 +296,15 @@ def test_what_a_blit_cannot_show_is_a_full_redraw(plot, qtbot):
         lambda: plot.set_theme("#000000", "#ffffff"),
         lambda: plot.resize(420, 480),
     ):
-        redraws = plot.redraw_count
+        redraws = drawn.redraws
         change()
-        qtbot.waitUntil(lambda r=redraws: plot.redraw_count > r, timeout=3000)
+        qtbot.waitUntil(lambda r=redraws: drawn.redraws > r, timeout=3000)
     # The same label again changes nothing and costs nothing.
-    frames = plot.frame_count
+    frames = drawn.frames
     plot.set_distance_label("distance (mm)")
     plot.set_derivative_label(plot.derivative_axes.get_ylabel())
     qtbot.wait(50)
-    assert plot.frame_count == frames
+    assert drawn.frames == frames
 
 
 def test_saving_the_figure_draws_the_curves(plot, tmp_path):
@@ -313,7 +320,7 @@ def test_saving_the_figure_draws_the_curves(plot, tmp_path):
 
 
 def test_limits_shrink_at_once_only_a_lot_and_fit_when_updates_pause(plot, qtbot):
-    from napari_derivatives._qt.plot.view import SETTLE_MS
+    from napari_derivatives._qt.plot.autoscale import SETTLE_MS
 
     x = np.linspace(0, 10, 11)
     plot.set_profiles([make_profile(x, 10 * x)], ["red"], ["a"])  # values 0..100
