@@ -773,3 +773,38 @@ def test_csv_lines_take_numpy_integers(tmp_path):
     path = tmp_path / "lines.csv"
     profiles_to_csv([profile], path, lines=np.array([3], dtype=np.int64))
     np.testing.assert_array_equal(np.genfromtxt(path, delimiter=",", names=True)["line"], 3)
+
+
+# --- the half-pixel border -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+def test_constant_and_wrap_read_pixel_zero_in_the_half_pixel_border(chunked):
+    # Row 3, 5, 7, ..., 21: a sample at x = -0.4 lies on pixel 0 (it covers -0.5..0.5).
+    image = np.tile(3.0 + 2.0 * np.arange(10), (3, 1))
+    if chunked:
+        import dask.array as da
+
+        image = da.from_array(image, chunks=(3, 4))
+    path = [[1.0, -0.4], [1.0, 1.6]]
+    # Nearest pixel: pixel 0, whatever the mode (not 0, not the far border's 21).
+    for mode in ("constant", "wrap", "nearest", "grid-constant", "grid-wrap"):
+        profile = line_profile(image, path, step=2.0, order=0, mode=mode)
+        assert profile.values[0] == 3.0, mode
+    # Linear: 0.4 of the way from the zero past the border to pixel 0 for "constant"
+    # (0.6 * 3 = 1.8), from the far border (21) for "wrap" (0.4 * 21 + 0.6 * 3 = 10.2).
+    linear = {"constant": 1.8, "wrap": 10.2, "nearest": 3.0}
+    for mode, value in linear.items():
+        profile = line_profile(image, path, step=2.0, order=1, mode=mode)
+        assert profile.values[0] == pytest.approx(value, rel=1e-12), mode
+        assert profile.values[1] == pytest.approx(6.2, rel=1e-12), mode
+
+
+def test_cubic_constant_mode_keeps_the_line_in_place():
+    # scipy's plain "constant" shifted a whole cubic line; its grid version does not:
+    # far from the border a ramp is sampled exactly, and as "grid-constant" samples it.
+    image = np.tile(np.arange(40.0), (5, 1))
+    profile = line_profile(image, [[2.0, 10.0], [2.0, 30.0]], order=3, mode="constant")
+    grid = line_profile(image, [[2.0, 10.0], [2.0, 30.0]], order=3, mode="grid-constant")
+    np.testing.assert_allclose(profile.values, grid.values, rtol=0, atol=0)
+    np.testing.assert_allclose(profile.values, np.arange(10.0, 31.0), atol=1e-6)

@@ -44,6 +44,9 @@ _REDUCERS: dict[str, Callable[..., Any]] = {
     "min": np.min,
 }
 
+# The sampling mode each boundary mode stands for: its grid version, where scipy has one.
+_GRID_MODES = {"constant": "grid-constant", "wrap": "grid-wrap"}
+
 
 def _read_only(values: npt.ArrayLike, ndim: int, name: str) -> Float64Array:
     array = np.asarray(values, dtype=np.float64)
@@ -233,9 +236,15 @@ def line_profile(
     reduce : {"mean", "median", "max", "min"}, optional
         How the ``width`` samples across the line are combined.
     mode : str, optional
-        Boundary mode of :func:`scipy.ndimage.map_coordinates`, used only to
-        interpolate within the half-pixel border of the image; one of
-        :data:`napari_derivatives.BOUNDARY_MODES`.
+        How the interpolation reads past the image's border, as in
+        :mod:`scipy.ndimage`; one of :data:`napari_derivatives.BOUNDARY_MODES`.
+        With orders 0 and 1 it matters only within the half-pixel border (a sample
+        at ``x = -0.4`` lies on pixel 0): ``"constant"`` and ``"wrap"`` have the
+        grid semantics of ``"grid-constant"`` (zeros beyond the border) and
+        ``"grid-wrap"`` (the far border beyond it), as in
+        :func:`skimage.measure.profile_line`. With ``order=3`` the mode also sets
+        the boundary of the spline prefilter, so it changes values a few pixels
+        from the border too.
 
     Returns
     -------
@@ -324,6 +333,9 @@ def line_profile(
     smooth = checks.non_negative_real(smooth, "smooth")
     reduce = checks.choice(reduce, REDUCTIONS, "reduce")
     mode = checks.choice(mode, BOUNDARY_MODES, "mode")
+    # scipy's "constant" and "wrap" treat the half-pixel border as outside the grid
+    # (x = -0.4 would read 0, or the far border); the grid modes read pixel 0 there.
+    mode = _GRID_MODES.get(mode, mode)
 
     coords, segment = paths.sample_segments(vertices, step)
     distance = paths.physical_distance(vertices, coords, segment, pixel_size)
