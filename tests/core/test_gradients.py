@@ -698,3 +698,49 @@ def test_wide_types_keep_small_differences_of_large_values(image, slope, method)
     (d_col,) = gradient(plane, method=method, axes=1)
     assert d_col.dtype == np.float32
     assert_allclose(d_col[:, 5:-5], slope, rtol=1e-4)
+
+
+# --- missing data ----------------------------------------------------------------------------
+
+
+def masked_ramp():
+    """I = 5 + 0.1 x with a masked 1000 at (3, 5): the hidden value is not data."""
+    data = 5.0 + 0.1 * np.tile(np.arange(10.0), (7, 1))
+    data[3, 5] = 1000.0
+    return np.ma.array(data, mask=data == 1000.0)
+
+
+@pytest.mark.parametrize("lazy", [False, True])
+@pytest.mark.parametrize("method", METHODS)
+def test_masked_pixels_are_missing_data_not_values(method, lazy):
+    import dask.array as da
+
+    image = masked_ramp()
+    if lazy:
+        image = da.ma.masked_array(da.from_array(image.data, chunks=(4, 5)), mask=image.mask)
+    d_row, d_col = (np.asarray(g) for g in gradient(image, method=method, mode="nearest"))
+    # Treated as NaN: the outputs whose footprint covers the pixel are NaN, never 999 or so.
+    nan_input = masked_ramp().filled(np.nan)
+    want_row, want_col = gradient(nan_input, method=method, mode="nearest")
+    assert_array_equal(d_col, want_col)
+    assert_array_equal(d_row, want_row)
+    assert np.isnan(d_col[3, 4]) and np.isnan(d_col[3, 6])
+    # Everywhere else at most the ramp's slope (less only where "nearest" flattens the
+    # border), never the hidden value's 99.5 per pixel.
+    assert np.nanmax(np.abs(d_col)) == pytest.approx(0.1, rel=1e-4)
+    assert_allclose(d_col[:, 3:7][np.isfinite(d_col[:, 3:7])], 0.1, rtol=1e-4)
+    assert np.nanmax(np.abs(d_row)) < 1e-4
+    magnitude = np.asarray(gradient_magnitude(image, method=method, mode="nearest"))
+    assert np.nanmax(magnitude) < 0.2
+
+
+def test_masked_integers_give_nan_without_wrapping():
+    data = np.tile(np.arange(0, 50, 5, dtype=np.uint8), (4, 1))
+    image = np.ma.array(data, mask=np.zeros_like(data, dtype=bool))
+    image.mask[1, 4] = True
+    (d_col,) = gradient(image, axes=1)
+    assert d_col.dtype == np.float32
+    assert np.isnan(d_col[1, 3]) and np.isnan(d_col[1, 5])
+    assert_allclose(d_col[0], 5.0)
+    # Nothing masked: the same as the plain array.
+    assert_array_equal(gradient(np.ma.array(data))[1], gradient(data)[1])

@@ -808,3 +808,24 @@ def test_cubic_constant_mode_keeps_the_line_in_place():
     grid = line_profile(image, [[2.0, 10.0], [2.0, 30.0]], order=3, mode="grid-constant")
     np.testing.assert_allclose(profile.values, grid.values, rtol=0, atol=0)
     np.testing.assert_allclose(profile.values, np.arange(10.0, 31.0), atol=1e-6)
+
+
+@pytest.mark.parametrize("lazy", [False, True])
+def test_masked_pixels_are_nan_in_profiles(lazy):
+    data = 5.0 + 0.1 * np.tile(np.arange(10.0), (7, 1))
+    data[3, 5] = 1000.0
+    image = np.ma.array(data, mask=data == 1000.0)
+    if lazy:
+        import dask.array as da
+
+        image = da.ma.masked_array(da.from_array(data, chunks=(4, 4)), mask=data == 1000.0)
+    profile = line_profile(image, [[3, 0], [3, 9]], order=0)
+    # The hidden 1000 is never read: NaN there, the ramp elsewhere (slope 0.1).
+    assert np.isnan(profile.values[5])
+    np.testing.assert_allclose(
+        np.delete(profile.values, 5), 5.0 + 0.1 * np.delete(np.arange(10), 5)
+    )
+    finite = np.isfinite(profile.derivative)
+    np.testing.assert_allclose(profile.derivative[finite], 0.1, rtol=1e-9)
+    # Next to the missing sample the central difference is NaN (as for NaN input).
+    assert np.flatnonzero(~finite).tolist() == [4, 6]

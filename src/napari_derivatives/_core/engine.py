@@ -131,7 +131,7 @@ def differentiate(
     ----------
     array : ndarray
         Validated real image of any dtype; converted to the work dtype (float32, or
-        float64 for wide types: see :func:`_work_dtype`) a block at a time.
+        float64 for wide types: see :func:`work_dtype`) a block at a time.
     axes, spacing, method, sigma, mode
         Normalised options, as :func:`napari_derivatives.gradient` takes them.
     wanted : tuple of int
@@ -161,9 +161,9 @@ def differentiate(
     for chain in chains.values():
         for axis, weights in chain:
             pads[axis] = max(pads[axis], weights.size // 2)
-    work_dtype = _work_dtype(array.dtype)
+    dtype = work_dtype(array.dtype)
     padded_row = math.prod(size + 2 * pad for size, pad in zip(shape[1:], pads[1:], strict=True))
-    rows = min(shape[0], max(1, BLOCK_BYTES // (work_dtype.itemsize * padded_row)))
+    rows = min(shape[0], max(1, BLOCK_BYTES // (dtype.itemsize * padded_row)))
     blocks = [(start, min(start + rows, shape[0])) for start in range(0, shape[0], rows)]
     padded_size = (rows + 2 * pads[0]) * padded_row
     block_size = rows * math.prod(shape[1:])
@@ -235,7 +235,7 @@ def differentiate(
             )
 
     def work(queue: SimpleQueue[tuple[int, int]]) -> None:
-        buffers = [np.empty(padded_size, dtype=work_dtype) for _ in range(4)]
+        buffers = [np.empty(padded_size, dtype=dtype) for _ in range(4)]
         buffers += [np.empty(block_size, dtype=np.float32) for _ in range(n_temporary)]
         while True:
             try:
@@ -258,7 +258,7 @@ def differentiate(
     return results
 
 
-def _work_dtype(dtype: np.dtype[Any]) -> np.dtype[np.floating[Any]]:
+def work_dtype(dtype: np.dtype[Any]) -> np.dtype[np.floating[Any]]:
     """Return the dtype the passes work in for an image of ``dtype``.
 
     float32 holds integers exactly only up to 2**24 and keeps 7 digits: an image of

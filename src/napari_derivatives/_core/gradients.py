@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, TypedDict, overload
 
 import numpy.typing as npt
 
-from . import checks, engine
+from . import checks, engine, missing
 from .arraytypes import AnyArray, Float32Array
 from .choices import BOUNDARY_MODES, COMPONENT_NAMES, METHODS, OUTPUTS
 
@@ -58,6 +58,9 @@ def _prepare(
     checks.positive_real(sigma, "sigma")
     checks.choice(mode, BOUNDARY_MODES, "mode")
     array = checks.real_lazy_image(image) if checks.is_dask(image) else checks.real_image(image)
+    if missing.is_masked(image):
+        # np.asarray dropped the mask: start again from the masked array itself.
+        array = missing.masked_as_nan(image, engine.work_dtype(array.dtype))
     normalised_axes = checks.axes(axes, array.shape)
     pixel_sizes = tuple(float(size) for size in checks.spacing(spacing, array.ndim))
     return array, normalised_axes, pixel_sizes

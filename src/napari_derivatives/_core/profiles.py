@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import ndimage as ndi
 
-from . import checks, edges, export, paths, sampling
+from . import checks, edges, export, missing, paths, sampling
 from .arraytypes import ChunkedArray, Float64Array
 from .choices import BOUNDARY_MODES, ORDERS, REDUCTIONS
 from .edges import Edge
@@ -319,6 +319,9 @@ def line_profile(
     >>> print(profile.distance, profile.derivative)
     [0.  2.5 5. ] [8. 8. 8.]
     """
+    if missing.is_masked(image):
+        # Masked pixels are missing data: NaN, as outside the image (float64, as sampled).
+        image = missing.masked_as_nan(image, np.float64)
     if checks.is_chunked(image):
         checks.real_lazy_image(image)
     else:
