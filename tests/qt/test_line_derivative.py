@@ -18,6 +18,7 @@ from napari.utils.interactions import (
 )
 from napari.utils.theme import get_theme
 
+from napari_derivatives._napari import panel_state
 from napari_derivatives._qt import line_derivative as _profile_widget
 from napari_derivatives._qt.line_derivative import LineDerivativeWidget
 
@@ -491,7 +492,7 @@ def test_a_failure_is_a_notification_not_a_traceback(ramp_scene, dock, errors, m
     def broken(*args, **kwargs):
         raise ValueError("step must be finite")
 
-    monkeypatch.setattr(_profile_widget, "profile_shapes", broken)
+    monkeypatch.setattr(panel_state, "profile_shapes", broken)
     widget.update_profiles()
     widget.update_profiles()  # the same error again is not shown twice
     assert errors.call_count == 1
