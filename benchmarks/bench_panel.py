@@ -235,9 +235,9 @@ def time_line(app, viewer, line, *, floating: bool = False) -> dict:
         times = {}
         for with_panel in (pair % 2 == 0, pair % 2 == 1):
             if with_panel:
-                widget._connect_viewer()
+                widget.connect_viewer()
             else:
-                widget._disconnect_viewer()
+                widget.disconnect_viewer()
             settle(app, SETTLE_S)
             handler.times.clear()
             redraws_before = counter.redraws

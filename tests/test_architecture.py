@@ -21,6 +21,7 @@ PACKAGE = Path(napari_derivatives.__file__).parent
 ROOT = PACKAGE.parents[1]
 SOURCES = sorted(PACKAGE.rglob("*.py"))
 TESTS = sorted((ROOT / "tests").rglob("*.py"))
+SCRIPTS = sorted([*(ROOT / "benchmarks").glob("*.py"), *(ROOT / "examples").glob("*.py")])
 
 MAX_FILE_LINES = 450
 MAX_CLASS_LINES = 250
@@ -91,7 +92,9 @@ def _private_imports(path: Path) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("path", SOURCES + TESTS, ids=lambda path: str(path.relative_to(ROOT)))
+@pytest.mark.parametrize(
+    "path", SOURCES + TESTS + SCRIPTS, ids=lambda path: str(path.relative_to(ROOT))
+)
 def test_no_private_name_is_used_across_modules(path):
     found = [name for name in _private_imports(path) if (path.name, name) not in PINNED_PRIVATE]
     assert found == [], f"{path.name} reaches private names of other modules: {found}"
@@ -110,15 +113,7 @@ def test_the_private_name_check_finds_one(tmp_path):
     assert _private_imports(sample) == ["_work_dtype", "_crop"]
 
 
-# Being split into their parts (the panel and the plot); removed from here once split.
-SPLITTING = {"line_derivative.py", "view.py"}
-
-
-@pytest.mark.parametrize(
-    "path",
-    [path for path in SOURCES if path.name not in SPLITTING],
-    ids=lambda path: str(path.relative_to(PACKAGE)),
-)
+@pytest.mark.parametrize("path", SOURCES, ids=lambda path: str(path.relative_to(PACKAGE)))
 def test_files_and_classes_are_small(path):
     text = path.read_text(encoding="utf-8")
     assert text.count("\n") <= MAX_FILE_LINES, "two concerns share this file: split it"

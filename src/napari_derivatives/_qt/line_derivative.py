@@ -117,7 +117,7 @@ class LineDerivativeWidget(QWidget):
         for widget in (self.show_intensity, self.show_derivative):
             widget.changed.connect(self._on_visible_axes_changed)
 
-        self._connect_viewer()
+        self.connect_viewer()
         self._on_viewer_theme()
         self.plot.set_visible_axes(True, True)
         self.update_profiles()
@@ -259,10 +259,12 @@ class LineDerivativeWidget(QWidget):
 
     # --- listening ----------------------------------------------------------------------
 
-    def _connect_viewer(self) -> None:
+    def connect_viewer(self) -> None:
+        """Listen to the viewer again: the plot follows the lines live (done when docked)."""
         self._watch.connect()
 
-    def _disconnect_viewer(self) -> None:
+    def disconnect_viewer(self) -> None:
+        """Stop listening to the viewer; the plot keeps its curves (done when undocked)."""
         # The posted event may still come: it finds nothing pending.
         self._update_pending = False
         self._watch.disconnect()
@@ -271,7 +273,7 @@ class LineDerivativeWidget(QWidget):
 
     def closeEvent(self, event: Any) -> None:
         """Stop listening to the viewer when the panel is closed (Qt's handler)."""
-        self._disconnect_viewer()
+        self.disconnect_viewer()
         super().closeEvent(event)
 
     def event(self, event: QEvent | None) -> bool:
@@ -287,9 +289,9 @@ class LineDerivativeWidget(QWidget):
         # Qt may report a parent change from within QWidget.__init__, before the handlers exist.
         if kind == QEvent.Type.ParentChange and hasattr(self, "_watch"):
             if self.parent() is None:
-                self._disconnect_viewer()
+                self.disconnect_viewer()
             else:
-                self._connect_viewer()
+                self.connect_viewer()
         return super().event(event)
 
 
