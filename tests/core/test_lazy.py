@@ -167,3 +167,53 @@ def test_bad_dask_input_is_rejected_without_computing():
     with pytest.raises(ValueError, match="outputs"):
         nd.gradient_outputs(da.zeros((4, 4)), ("gz",))
     assert set(OUTPUTS) >= set(ALL_2D)
+
+
+# Thin stacks: axes shorter than the kernel (a few z planes, a few time points).
+THIN_STACKS = {
+    # shape: differentiated axes
+    (1, 12, 13): (1, 2),
+    (2, 12, 13): None,
+    (3, 11, 14): None,
+    (3, 2, 15): None,
+}
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_axes_shorter_than_the_kernel_equal_the_eager_path(method, rng):
+    # gaussian sigma 1.5 on z spacing 0.5: 3 px, a radius of 12 on 1 to 3 planes;
+    # farid reaches 2 and 'mirror' needs a spare sample, so 2 planes are too few too.
+    for shape, axes in THIN_STACKS.items():
+        volume = rng.normal(50.0, 10.0, size=shape).astype(np.float32)
+        names = ("gy", "direction") if axes else ("gz", "magnitude")
+        options = {"method": method, "axes": axes, "spacing": (0.5, 1.0, 1.5), "sigma": 1.5}
+        for mode in BOUNDARY_MODES:
+            eager = nd.gradient_outputs(volume, names, mode=mode, **options)
+            for chunks in ((1, 4, 5), (2, 12, 3), (1, -1, -1)):
+                source = da.from_array(volume, chunks=chunks)
+                lazy = nd.gradient_outputs(source, names, mode=mode, **options)
+                for array in lazy.values():
+                    assert array.chunks == source.chunks
+                with dask.config.set(scheduler="synchronous"):
+                    assert_identical(lazy, eager)
+
+
+def test_the_issue_examples_on_thin_stacks(rng):
+    # Five planes in chunks of one: the Gaussian of sigma 1.5 reaches 6 planes.
+    volume = rng.normal(size=(5, 128, 128)).astype(np.float32)
+    lazy = nd.gradient(da.from_array(volume, chunks=(1, 64, 64)), method="gaussian", sigma=1.5)
+    eager = nd.gradient(volume, method="gaussian", sigma=1.5)
+    for got, want in zip(lazy, eager, strict=True):
+        np.testing.assert_array_equal(got.compute(), want)
+    # Farid reaches 2 planes, and 'mirror' extends a block from 3 of its samples.
+    pair = rng.normal(size=(2, 20, 20))
+    lazy = nd.gradient(da.from_array(pair, chunks=(1, 10, 10)), method="farid", mode="mirror")
+    eager = nd.gradient(pair, method="farid", mode="mirror")
+    for got, want in zip(lazy, eager, strict=True):
+        np.testing.assert_array_equal(got.compute(), want)
+    # A short line in chunks of one sample: one block holds all of it.
+    line = np.array([3.0, 1.0, 4.0])
+    (lazy_line,) = nd.gradient(da.from_array(line, chunks=1), method="gaussian", sigma=2.0)
+    np.testing.assert_array_equal(
+        lazy_line.compute(), nd.gradient(line, method="gaussian", sigma=2.0)[0]
+    )

@@ -9,9 +9,13 @@ not differentiated), and the halo is cropped from the result. The outputs have t
 chunks of the source, so reading one plane computes only the blocks under it.
 
 The image border is where the block-wise and the whole-image results could differ.
-The eager engine extends the image by ``mode`` before correlating; here the whole
-dask array is extended once, by the same rule (:func:`.boundary.source_positions`),
-by exactly the halo depth, and the extension is merged into the first and last chunk.
+The eager engine extends the image by ``mode`` before correlating. A block whose end
+is the image border does the same at that end, from the samples it holds (chunks are
+merged until they hold the halo, plus the spare sample 'mirror' needs); only the wrap
+modes, which read the opposite end of the image, extend the whole dask array first,
+by the same rule (:func:`.boundary.source_positions`) and by exactly the halo depth.
+An axis no longer than the halo (a thin z-stack, a few time points) is not cut at
+all: every block holds the whole axis and extends it itself, as the engine does.
 Every block then sees the same samples the engine would see for those pixels, and
 the per-pixel arithmetic (float32, paired taps, passes in axis order) does not depend
 on where a block starts, so the values are bit for bit those of the eager path.
@@ -79,14 +83,14 @@ def _crop(
     location: tuple[int, ...],
     counts: tuple[int, ...],
     depth: tuple[int, ...],
-    extended: bool,
+    extended: tuple[bool, ...],
 ) -> tuple[slice, ...]:
     """Return the slices that remove the halo from a block's result."""
     index = []
-    for place, count, pad in zip(location, counts, depth, strict=True):
+    for place, count, pad, wrapped in zip(location, counts, depth, extended, strict=True):
         # Without an extension, the outer ends of the edge blocks are the image border.
-        low = pad if extended or place > 0 else 0
-        high = pad if extended or place < count - 1 else 0
+        low = pad if wrapped or place > 0 else 0
+        high = pad if wrapped or place < count - 1 else 0
         index.append(slice(low, -high if high else None))
     return tuple(index)
 
@@ -96,7 +100,7 @@ def _run_block(
     *,
     names: tuple[int | str, ...],
     halo: tuple[int, ...],
-    extended: bool,
+    extended: tuple[bool, ...],
     options: dict[str, Any],
     block_info: dict[int | None, dict[str, Any]] | None = None,
 ) -> Float32Array:
@@ -127,28 +131,43 @@ def _lazy_outputs(
     direction: bool,
 ) -> da.Array:
     """Return one dask array (one key) or a stack along a new first axis (several keys)."""
-    depth = halo_depth(array.ndim, axes, spacing, method, sigma, wanted)
-    # The engine extends a block by `mode` at its own ends. Where a block's end is the
-    # image border, that is the eager extension as long as it needs only samples near
-    # that border, which the block holds: every mode but the wraps, which reach for the
-    # opposite end of the image. Only those extend the whole array (a rechunk of every
-    # chunk: seconds of graph building on a big volume). Central differences are
-    # one-sided at the border and extend nothing.
-    extended = method != "central" and mode in WRAP_MODES
-    work = _extend(array, depth, mode) if extended else array
-    # A halo may not be deeper than a chunk, and a block extending itself by 'mirror'
-    # (which skips the edge sample) needs one sample more: merge chunks that are too thin.
-    spare = 1 if mode == "mirror" and not extended else 0
+    reach = halo_depth(array.ndim, axes, spacing, method, sigma, wanted)
+    # A block that reaches the image border extends itself by `mode`, as the engine
+    # extends the image; 'mirror' (which skips the edge sample) needs one sample more
+    # than the halo for it. Central differences are one-sided at the border and extend
+    # nothing.
+    spare = 1 if method != "central" and mode == "mirror" else 0
+    # An axis as short as the halo (a thin z-stack, a few time points) is not cut: its
+    # blocks hold all of it, exchange no halo and extend themselves at both ends, which
+    # is exactly what the eager engine does with the whole image.
+    whole = tuple(
+        pad > 0 and pad + spare >= size for pad, size in zip(reach, array.shape, strict=True)
+    )
+    depth = tuple(0 if entire else pad for pad, entire in zip(reach, whole, strict=True))
+    # Where a block's end is the image border, its own extension is the eager one as
+    # long as it needs only samples near that border, which the block holds: every mode
+    # but the wraps, which reach for the opposite end of the image. Only those extend the
+    # whole array, along the axes that are cut (a rechunk of every chunk: seconds of
+    # graph building on a big volume).
+    wrapped = method != "central" and mode in WRAP_MODES
+    extended = tuple(wrapped and pad > 0 for pad in depth)
+    work = _extend(array, depth, mode) if any(extended) else array
+    # A halo may not be deeper than a chunk, nor than the samples a border block
+    # extends itself from: merge chunks that are too thin.
     chunks = tuple(
-        ensure_minimum_chunksize(pad + spare, axis_chunks) if pad else axis_chunks
-        for pad, axis_chunks in zip(depth, work.chunks, strict=True)
+        (sum(axis_chunks),)
+        if entire
+        else ensure_minimum_chunksize(pad + (0 if wrapped else spare), axis_chunks)
+        if pad
+        else axis_chunks
+        for pad, entire, axis_chunks in zip(depth, whole, work.chunks, strict=True)
     )
     if chunks != work.chunks:
         work = work.rechunk(chunks)
     out_chunks = []
-    for axis_chunks, pad in zip(chunks, depth, strict=True):
+    for axis_chunks, pad, padded in zip(chunks, depth, extended, strict=True):
         sizes = list(axis_chunks)
-        if extended:
+        if padded:
             sizes[0] -= pad
             sizes[-1] -= pad
         out_chunks.append(tuple(sizes))
@@ -175,7 +194,7 @@ def _lazy_outputs(
         "options": options,
     }
     result: da.Array
-    if all(len(axis_chunks) == 1 for axis_chunks, pad in zip(chunks, depth, strict=True) if pad):
+    if not any(depth):
         # Every block spans the differentiated axes (a plane per block, as napari reads
         # a stack): no halo to exchange, and a blockwise graph is far cheaper for dask
         # to build and cull than an overlap graph (seconds on thousands of planes).
