@@ -2,48 +2,34 @@
 
 :func:`compute_gradient_outputs` turns a layer into arrays (touching no viewer, so it
 can run in a worker thread) and :func:`apply_gradient_outputs` turns arrays into
-layers; :func:`add_gradient_layers` does both, for scripts and macros.
+layers; :func:`add_gradient_layers` does both, for scripts and macros. Which layers a
+run may update, and how they are named, is :mod:`.ownership`'s.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .._core.gradients import gradient_outputs
+from .._core.gradients import gradient, gradient_outputs
 from .._core.luminance import rgb_to_luminance
 from .compat import refresh_deferred
 from .display import OUTPUT_COLORMAPS, gradient_contrast_limits
 from .intensity import is_in_memory, lazy_intensity
-from .transforms import TRANSFORM_KEYS, transform_settings
+from .ownership import METADATA_KEY, GradientRecord, GradientSettings, plan_layers
+from .transforms import TRANSFORM_KEYS, physical_unit, transform_settings
 
 if TYPE_CHECKING:
     import napari.layers
 
     import napari
 
-#: The key of the plugin's record in the metadata of the layers it makes.
-METADATA_KEY = "napari_derivatives"
-
-
-def output_layer_name(source_name: str, output: str) -> str:
-    """Return the name of the layer that holds ``output`` of ``source_name``.
-
-    Parameters
-    ----------
-    source_name : str
-        Name of the source image layer.
-    output : str
-        One of ``"gx"``, ``"gy"``, ``"gz"``, ``"magnitude"``, ``"direction"``.
-
-    Returns
-    -------
-    str
-        ``"<source_name> <output>"``, for example ``"cells gx"``.
-    """
-    return f"{source_name} {output}"
+#: The border mode when none is given: the core's own default, read from the signature
+#: of :func:`napari_derivatives.gradient` so that the layers follow the core.
+DEFAULT_MODE: str = inspect.signature(gradient).parameters["mode"].default
 
 
 def default_gradient_axes(ndim: int) -> tuple[int, ...]:
@@ -100,6 +86,7 @@ def compute_gradient_outputs(
     outputs: Sequence[str] = ("gx", "gy", "magnitude"),
     axes: Sequence[int] | None = None,
     sigma: float = 1.0,
+    mode: str = DEFAULT_MODE,
     lazy: bool | None = None,
 ) -> dict[str, Any]:
     """Compute gradient outputs of an image layer, in its physical units.
@@ -121,6 +108,9 @@ def compute_gradient_outputs(
         (each 2D plane of a stack).
     sigma : float
         Gaussian scale for ``method="gaussian"``, in the layer's physical units.
+    mode : str
+        Border mode of the kernel operators, one of
+        :data:`napari_derivatives.BOUNDARY_MODES`; default: the core's.
     lazy : bool, optional
         True: return dask arrays that compute a block when it is read. False:
         compute numpy arrays now. None (default): lazy when the layer's data is
@@ -161,7 +151,9 @@ def compute_gradient_outputs(
             break
         spacing = tuple(float(s) for s in scale * factor)
         per_level.append(
-            gradient_outputs(data, outputs, method=method, spacing=spacing, axes=axes, sigma=sigma)
+            gradient_outputs(
+                data, outputs, method=method, spacing=spacing, axes=axes, sigma=sigma, mode=mode
+            )
         )
     if not image.multiscale:
         return per_level[0]
@@ -174,15 +166,29 @@ def apply_gradient_outputs(
     results: Mapping[str, Any],
     *,
     method: str = "central",
+    sigma: float = 1.0,
+    mode: str = DEFAULT_MODE,
+    axes: Sequence[int] | None = None,
+    replace: bool = True,
     contrast_limits: Mapping[str, tuple[float, float]] | None = None,
 ) -> list[napari.layers.Image]:
-    """Add the computed outputs to the viewer, or update the layers already there.
+    """Add the computed outputs to the viewer, or update the plugin's layers already there.
 
-    A layer named ``"<image> <output>"`` that already exists is updated in place
-    (data, transforms, colormap and contrast limits), so running again with other
-    settings does not pile up layers. napari cannot turn a layer into a
-    multiscale one or back, so such a layer is replaced instead, at the same
-    place in the layer list.
+    Only layers the plugin made are updated or removed: it records them in their
+    metadata (see :mod:`.ownership`), so a user's layer that shares a name is left
+    alone and the new layer gets a free name (``"cells gx [1]"``), while a plugin's
+    layer the user renamed is still the plugin's. A plugin's layer of ``image`` and
+    the same output made with the same settings is updated in place (data,
+    transforms, colormap, contrast limits); napari cannot turn a layer into a
+    multiscale one or back, so such a layer is replaced instead, at the same place in
+    the layer list.
+
+    With ``replace`` (the default) the run replaces the plugin's layers of ``image``:
+    an output without a layer of these settings updates the one the plugin named
+    ``"<image> <output>"``, and every other plugin's layer of ``image`` made with other
+    settings is removed, so the plain names always hold one run's settings. Without
+    it, those layers are kept and the new ones are named with their settings,
+    ``"<image> gx (gaussian 2 µm)"``.
 
     Parameters
     ----------
@@ -193,8 +199,12 @@ def apply_gradient_outputs(
     results : mapping of str to array or list of array
         Output name to data, as returned by :func:`compute_gradient_outputs`
         (numpy or dask arrays; a list of levels for a multiscale layer).
-    method : str
-        The operator used, recorded in the layers' metadata.
+    method, sigma, mode, axes
+        The settings the results were computed with, as passed to
+        :func:`compute_gradient_outputs`: recorded in the layers' metadata.
+    replace : bool
+        True: replace the plugin's layers of ``image`` made with other settings.
+        False: keep them, and name the new layers with their settings.
     contrast_limits : mapping of str to (float, float), optional
         Contrast limits per output, as :func:`gradient_contrast_limits` returns
         them (computed here when not given).
@@ -208,17 +218,28 @@ def apply_gradient_outputs(
 
     if contrast_limits is None:
         contrast_limits = gradient_contrast_limits(results)
+    usual_axes = default_gradient_axes(image.ndim)
+    settings = GradientSettings.of_run(
+        method, sigma, mode, usual_axes if axes is None else axes, image.ndim
+    )
+    label = settings.label(
+        physical_unit(image, settings.axes), usual_mode=DEFAULT_MODE, usual_axes=usual_axes
+    )
+    # The source itself is never touched, even a plugin's layer renamed to its source's name.
+    others = [layer for layer in viewer.layers if layer is not image]
+    plan = plan_layers(others, image.name, results, settings, replace=replace, label=label)
+    for layer in plan.remove:
+        viewer.layers.remove(layer)
     layers = []
     for output, data in results.items():
         multiscale = isinstance(data, list)
-        name = output_layer_name(image.name, output)
-        settings = {
+        looks = {
             **transform_settings(image),
             "colormap": OUTPUT_COLORMAPS[output],
             "contrast_limits": contrast_limits[output],
         }
-        metadata = {METADATA_KEY: {"source": image.name, "output": output, "method": method}}
-        existing = next((layer for layer in viewer.layers if layer.name == name), None)
+        existing = plan.targets.get(output)
+        name = plan.names.get(output, "" if existing is None else existing.name)
         if (
             isinstance(existing, Image)
             and not existing.rgb
@@ -230,24 +251,30 @@ def apply_gradient_outputs(
             # that lazy data is not computed once per setter.
             with refresh_deferred(existing):
                 for key in TRANSFORM_KEYS:
-                    setattr(existing, key, settings[key])
+                    setattr(existing, key, looks[key])
                 existing.data = data
-                existing.colormap = settings["colormap"]
-                existing.metadata.update(metadata)
-            existing.contrast_limits = settings["contrast_limits"]
+                existing.colormap = looks["colormap"]
+            existing.contrast_limits = looks["contrast_limits"]
+            if existing.name != name:
+                existing.name = name  # napari keeps names unique: may become "name [1]"
             existing.refresh()
-            layers.append(existing)
+            layer = existing
         else:
             position = None
             if existing is not None:
                 position = viewer.layers.index(existing)
                 viewer.layers.remove(existing)
-            added = viewer.add_image(
-                data, name=name, metadata=metadata, multiscale=multiscale, **settings
+            record = GradientRecord(image.name, output, settings, name=name)
+            metadata = {METADATA_KEY: record.as_metadata()}
+            layer = viewer.add_image(
+                data, name=name, metadata=metadata, multiscale=multiscale, **looks
             )
             if position is not None:
-                viewer.layers.move(viewer.layers.index(added), position)
-            layers.append(added)
+                viewer.layers.move(viewer.layers.index(layer), position)
+        # The name napari gave it (de-duplicated), so that a rename by the user shows.
+        record = GradientRecord(image.name, output, settings, name=layer.name)
+        layer.metadata[METADATA_KEY] = record.as_metadata()
+        layers.append(layer)
     return layers
 
 
@@ -292,7 +319,9 @@ def add_gradient_layers(
     outputs: Sequence[str] = ("gx", "gy", "magnitude"),
     axes: Sequence[int] | None = None,
     sigma: float = 1.0,
+    mode: str = DEFAULT_MODE,
     lazy: bool | None = None,
+    replace: bool = True,
 ) -> list[napari.layers.Image]:
     """Add gradient layers of an image layer to a viewer, in physical units.
 
@@ -301,7 +330,17 @@ def add_gradient_layers(
     scale, translate, rotate, shear and affine, so they overlay it exactly.
     Components use a diverging colormap with contrast limits symmetric around
     zero, the magnitude a sequential one, the direction a cyclic one from -pi
-    to pi. Running again updates the existing layers in place.
+    to pi. Each layer records how it was made in its metadata, under
+    ``"napari_derivatives"``: source, output, method, sigma (physical units, as
+    passed; None but for the Gaussian), mode, axes and the name the plugin gave it.
+
+    Running again replaces the plugin's layers of this image: its outputs are
+    updated in place and the plugin's layers of the image made with other settings
+    are removed, so the plain names never mix settings (``replace=False`` keeps them,
+    and names the new layers with their settings: ``"cells gx (gaussian 2 µm)"``,
+    ``"cells gx (sobel)"``). Only layers the plugin made are ever updated or
+    removed: a user's layer named ``"cells gx"`` stays, and the new layer gets a
+    free name (``"cells gx [1]"``).
 
     Parameters
     ----------
@@ -324,6 +363,10 @@ def add_gradient_layers(
     sigma : float
         Scale of the derivative of Gaussian in the layer's physical units
         (``method="gaussian"`` only).
+    mode : str
+        Border handling of the kernel operators, one of
+        :data:`napari_derivatives.BOUNDARY_MODES` (ignored by ``"central"``).
+        Default: the default of :func:`napari_derivatives.gradient`.
     lazy : bool, optional
         True: the layers hold dask arrays, computed block by block as napari
         shows them (instant, and fit for images larger than memory). False:
@@ -331,6 +374,11 @@ def add_gradient_layers(
         dask, zarr or another array not in memory, or has more than
         :data:`LAZY_THRESHOLD` pixels. A multiscale layer gives multiscale
         gradient layers, each level differentiated with its own pixel size.
+    replace : bool
+        True (default): replace the plugin's layers of this image made with other
+        settings. False: keep them, and name the new layers with their settings
+        (the mode and axes only when they are not the default ones; the unit from
+        the layer's ``units``, none when it has none).
 
     Returns
     -------
@@ -357,6 +405,8 @@ def add_gradient_layers(
     """
     image = resolve_image_layer(viewer, layer)
     results = compute_gradient_outputs(
-        image, method=method, outputs=outputs, axes=axes, sigma=sigma, lazy=lazy
+        image, method=method, outputs=outputs, axes=axes, sigma=sigma, mode=mode, lazy=lazy
     )
-    return apply_gradient_outputs(viewer, image, results, method=method)
+    return apply_gradient_outputs(
+        viewer, image, results, method=method, sigma=sigma, mode=mode, axes=axes, replace=replace
+    )

@@ -8,6 +8,7 @@ part of an image's data -> world transform.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -33,6 +34,18 @@ def transform_settings(image: napari.layers.Image) -> dict[str, Any]:
         "units": image.units,
         "axis_labels": image.axis_labels,
     }
+
+
+def physical_unit(image: napari.layers.Image, axes: Sequence[int]) -> str:
+    """Return the unit of ``image`` along ``axes``, as a name shows it (``"µm"``).
+
+    ``""`` when the layer has none (napari's default, pixels) or the axes disagree.
+    """
+    units = {format(image.units[axis], "~P") for axis in axes}
+    if len(units) != 1:
+        return ""
+    (unit,) = units
+    return "" if unit in ("pixel", "px") else unit
 
 
 def world_point(

@@ -1,0 +1,236 @@
+"""The layers the plugin made: what each records, how they are named, which a run touches.
+
+The plugin only ever updates or removes layers it made. It knows them by the record it
+keeps in their metadata under :data:`METADATA_KEY`, never by their names: a user's layer
+that happens to be called ``"cells gx"`` is left alone (the plugin's new layer gets a
+free name, ``"cells gx [1]"``), and a layer the plugin made stays the plugin's when the
+user renames it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import napari.layers
+
+#: The key of the plugin's record in the metadata of the layers it makes.
+METADATA_KEY = "napari_derivatives"
+
+
+def output_layer_name(source_name: str, output: str) -> str:
+    """Return the plain name of the layer that holds ``output`` of ``source_name``.
+
+    Parameters
+    ----------
+    source_name : str
+        Name of the source image layer.
+    output : str
+        One of ``"gx"``, ``"gy"``, ``"gz"``, ``"magnitude"``, ``"direction"``.
+
+    Returns
+    -------
+    str
+        ``"<source_name> <output>"``, for example ``"cells gx"``.
+    """
+    return f"{source_name} {output}"
+
+
+@dataclass(frozen=True)
+class GradientSettings:
+    """How a gradient layer was made, apart from its source and output.
+
+    Two layers of one source and output hold the same values when their settings are
+    equal: ``sigma`` is None for every operator but the Gaussian, which alone uses it.
+
+    Attributes
+    ----------
+    method : str
+        The operator, one of :data:`napari_derivatives.METHODS`.
+    sigma : float or None
+        The Gaussian's standard deviation in the source's physical units, as passed;
+        None for the other operators.
+    mode : str
+        The border mode, one of :data:`napari_derivatives.BOUNDARY_MODES`.
+    axes : tuple of int
+        The differentiated axes of the source's data, counted from 0.
+    """
+
+    method: str
+    sigma: float | None
+    mode: str
+    axes: tuple[int, ...]
+
+    @classmethod
+    def of_run(
+        cls, method: str, sigma: float, mode: str, axes: Sequence[int], ndim: int
+    ) -> GradientSettings:
+        """Return the settings of a run on an image of ``ndim`` dimensions."""
+        return cls(
+            method=method,
+            sigma=float(sigma) if method == "gaussian" else None,
+            mode=mode,
+            axes=tuple(int(axis) % ndim for axis in axes),
+        )
+
+    def label(self, unit: str, *, usual_mode: str, usual_axes: tuple[int, ...]) -> str:
+        """Return the settings as a variant's name shows them: ``"gaussian 2 µm"``.
+
+        The mode and the axes are named only when they are not the usual ones, as in
+        ``"sobel, wrap"``, ``"central, 3D"`` (the last three axes) or ``"sobel, axes
+        0,2"``; ``unit`` is the source's physical unit, ``""`` when it has none.
+        """
+        head = self.method
+        if self.sigma is not None:
+            head += f" {self.sigma:g}" + (f" {unit}" if unit else "")
+        parts = [head]
+        if self.mode != usual_mode:
+            parts.append(self.mode)
+        if self.axes == (usual_axes[0] - 1, *usual_axes):
+            parts.append("3D")  # the last three axes, as a volume
+        elif self.axes != usual_axes:
+            parts.append("axes " + ",".join(str(axis) for axis in self.axes))
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class GradientRecord:
+    """What the plugin keeps in the metadata of a layer it made.
+
+    Attributes
+    ----------
+    source : str
+        Name of the source image layer when the layer was made.
+    output : str
+        ``"gx"``, ``"gy"``, ``"gz"``, ``"magnitude"`` or ``"direction"``.
+    settings : GradientSettings
+        How it was computed.
+    name : str
+        The name the plugin gave the layer. A layer whose name differs was renamed by
+        the user, and the plugin does not rename it again.
+    """
+
+    source: str
+    output: str
+    settings: GradientSettings
+    name: str = ""
+
+    def as_metadata(self) -> dict[str, Any]:
+        """Return the record as the layer's metadata holds it, under :data:`METADATA_KEY`."""
+        return {
+            "source": self.source,
+            "output": self.output,
+            "method": self.settings.method,
+            "sigma": self.settings.sigma,
+            "mode": self.settings.mode,
+            "axes": self.settings.axes,
+            "name": self.name,
+        }
+
+
+def layer_record(layer: napari.layers.Layer) -> GradientRecord | None:
+    """Return the plugin's record of ``layer``, or None when the plugin did not make it."""
+    entry = layer.metadata.get(METADATA_KEY)
+    if not isinstance(entry, Mapping):
+        return None
+    try:
+        sigma = entry["sigma"]
+        settings = GradientSettings(
+            method=str(entry["method"]),
+            sigma=None if sigma is None else float(sigma),
+            mode=str(entry["mode"]),
+            axes=tuple(int(axis) for axis in entry["axes"]),
+        )
+        return GradientRecord(
+            source=str(entry["source"]),
+            output=str(entry["output"]),
+            settings=settings,
+            name=str(entry.get("name", "")),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def named_by_plugin(layer: napari.layers.Layer) -> bool:
+    """Return whether ``layer`` still has the name the plugin gave it."""
+    record = layer_record(layer)
+    return record is not None and layer.name == record.name
+
+
+@dataclass
+class LayerPlan:
+    """What a run does to the viewer's layers.
+
+    Attributes
+    ----------
+    targets : dict of str to napari.layers.Layer
+        Output -> the plugin's layer updated in place with it. Outputs left out get a
+        new layer.
+    names : dict of str to str
+        Output -> the name its layer is given: every new layer, and every target that
+        still has the name the plugin gave it.
+    remove : list of napari.layers.Layer
+        The plugin's layers of the source that the run replaces.
+    """
+
+    targets: dict[str, Any]
+    names: dict[str, str]
+    remove: list[Any]
+
+
+def plan_layers(
+    layers: Iterable[napari.layers.Layer],
+    source: str,
+    outputs: Iterable[str],
+    settings: GradientSettings,
+    *,
+    replace: bool,
+    label: str,
+) -> LayerPlan:
+    """Decide which of the plugin's layers a run updates, removes or adds, and their names.
+
+    Only the plugin's layers made from ``source`` are considered; a layer with
+    ``settings`` and the output is always updated in place. With ``replace`` every other
+    layer of the source made with other settings is removed, except that an output
+    without a layer of these settings takes over (and updates in place) a layer of the
+    same output that the plugin named: so the plain names ``"<source> <output>"`` always
+    hold one run's settings. Without ``replace`` nothing is removed and new layers are
+    named with ``label``, ``"<source> <output> (<label>)"``.
+    """
+    ours = []
+    for layer in layers:
+        record = layer_record(layer)
+        if record is not None and record.source == source:
+            ours.append((layer, record))
+    plan = LayerPlan(targets={}, names={}, remove=[])
+    for output in outputs:
+        plain = output_layer_name(source, output)
+        name = plain if replace else f"{plain} ({label})"
+        same = [
+            layer
+            for layer, record in ours
+            if (record.output, record.settings) == (output, settings)
+        ]
+        named = [
+            layer
+            for layer, record in ours
+            if record.output == output and layer.name == record.name
+        ]
+        # A layer of the plain name first: it keeps its place in the layer list.
+        named.sort(key=lambda layer: layer.name != plain)
+        candidates = same + (named if replace else [])
+        if candidates:
+            plan.targets[output] = candidates[0]
+        target = plan.targets.get(output)
+        if target is None or (replace and named_by_plugin(target)):
+            plan.names[output] = name
+    if replace:
+        kept = {id(layer) for layer in plan.targets.values()}
+        plan.remove = [
+            layer
+            for layer, record in ours
+            if record.settings != settings and id(layer) not in kept
+        ]
+    return plan
