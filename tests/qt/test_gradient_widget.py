@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import pytest
 
+import napari_derivatives as nd
+from napari_derivatives import BOUNDARY_MODES
 from napari_derivatives._qt import gradient_widget as _gradient_widget
 from napari_derivatives._qt.gradient_widget import gradient_layers_widget
 
@@ -169,3 +173,44 @@ def test_errors_in_the_worker_become_notifications(viewer, widget, qtbot, monkey
     qtbot.waitUntil(lambda: widget.call_button.enabled, timeout=5_000)
     assert messages == ["Gradient layers: disk on fire"]
     assert len(viewer.layers) == 1
+
+
+# --- the border mode and "keep previous layers" -----------------------------------------------
+
+
+def test_the_mode_choice_offers_the_cores_modes_and_default(viewer, widget, ramp_2d):
+    # I = 3y + 5x + 7 with scale (0.5, 2): gx = 5 / 2 = 2.5 per unit inside.
+    viewer.add_image(ramp_2d, name="cells", scale=(0.5, 2.0))
+    assert tuple(widget.mode.choices) == tuple(BOUNDARY_MODES)
+    assert widget.mode.value == inspect.signature(nd.gradient).parameters["mode"].default
+    # Sobel at column 0 with "mirror" reads I[-1] = I[1]: no slope there.
+    widget.method.value = "sobel"
+    widget.mode.value = "mirror"
+    widget()
+    gx = viewer.layers["cells gx"]
+    np.testing.assert_allclose(gx.data[:, 0], 0.0, atol=1e-5)
+    np.testing.assert_allclose(gx.data[2:-2, 2:-2], 2.5, rtol=1e-5)
+    assert gx.metadata["napari_derivatives"]["mode"] == "mirror"
+
+
+def test_keep_previous_layers_adds_variants_named_by_their_settings(viewer, widget, ramp_2d):
+    viewer.add_image(ramp_2d, name="cells", scale=(0.5, 2.0), units=("um", "um"))
+    widget.method.value = "sobel"
+    widget()
+    widget.method.value = "gaussian"
+    widget.sigma.value = 2.0
+    widget.gy.value = widget.magnitude.value = False
+    widget.keep_previous.value = True
+    widget()
+    assert [layer.name for layer in viewer.layers] == [
+        "cells",
+        "cells gx",
+        "cells gy",
+        "cells magnitude",
+        "cells gx (gaussian 2 µm)",
+    ]
+    # Unticked: the Gaussian run replaces the Sobel layers, under the plain names.
+    widget.keep_previous.value = False
+    widget()
+    assert [layer.name for layer in viewer.layers] == ["cells", "cells gx"]
+    assert viewer.layers["cells gx"].metadata["napari_derivatives"]["method"] == "gaussian"

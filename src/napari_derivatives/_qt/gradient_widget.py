@@ -4,6 +4,12 @@ The computation is :func:`napari_derivatives._napari.gradient_layers.compute_gra
 and the layer handling :func:`napari_derivatives._napari.gradient_layers.apply_gradient_outputs`;
 this module only collects the settings, runs large or lazy images in a worker
 thread that can be cancelled, and reports problems as napari notifications.
+
+One widget runs one computation at a time. While a worker runs, the call button is
+disabled and any further call (a script's ``widget()``, or a click that got through)
+is refused with the notification "a run is in progress", so the layers always come
+from the last run that finished; Cancel stops the run, and a cancelled run adds no
+layer, even when its results were already on their way.
 """
 
 from __future__ import annotations
@@ -13,17 +19,17 @@ from typing import Any
 
 import napari.layers
 import numpy as np
-from magicgui import magic_factory
 from magicgui.widgets import FunctionGui, PushButton
 from napari.qt.threading import GeneratorWorker, create_worker
-from napari.utils.notifications import show_error, show_info
+from napari.utils.notifications import show_error, show_info, show_warning
 
 import napari
 
-from .._core.choices import METHODS, OUTPUTS
+from .._core.choices import BOUNDARY_MODES, METHODS, OUTPUTS
 from .._core.kernels import passes
 from .._napari.display import gradient_contrast_limits
 from .._napari.gradient_layers import (
+    DEFAULT_MODE,
     apply_gradient_outputs,
     compute_gradient_outputs,
     wants_lazy,
@@ -47,57 +53,6 @@ def _kernel_taps(image: napari.layers.Image, method: str, sigma: float, axes) ->
 
 
 SPATIAL_AXES = {"2D planes": (-2, -1), "3D volume": (-3, -2, -1)}
-
-
-def _update_visibility(widget: FunctionGui) -> None:
-    widget.sigma.visible = widget.method.value == "gaussian"
-    image = widget.image.value
-    is_volume = image is not None and image.ndim >= 3
-    widget.spatial_axes.enabled = is_volume
-    widget.gz.visible = is_volume and widget.spatial_axes.value == "3D volume"
-
-
-def _call_button(widget: FunctionGui) -> PushButton:
-    # magic_factory(call_button=...) always makes one; its type allows None.
-    assert widget.call_button is not None
-    return widget.call_button
-
-
-def _on_worker_finished(widget: FunctionGui) -> None:
-    widget.cancel_button.visible = False
-    widget.cancel_button.enabled = True
-    _call_button(widget).enabled = True
-
-
-def _on_widget_called(widget: FunctionGui, result: Any) -> None:
-    # The function returns its worker unstarted, so that `finished` is connected here
-    # before it can fire. While it runs, the call button is disabled and Cancel offered.
-    if isinstance(result, GeneratorWorker):
-        _call_button(widget).enabled = False
-        widget.cancel_button.visible = True
-        widget.cancel_button.enabled = True
-        widget.cancel_button.worker = result
-        result.finished.connect(lambda: _on_worker_finished(widget))
-        result.start()
-
-
-def _on_cancel_clicked(widget: FunctionGui) -> None:
-    worker = getattr(widget.cancel_button, "worker", None)
-    if worker is not None:
-        # The worker stops at its next step (one block or one output) and adds no layer.
-        worker.quit()
-        widget.cancel_button.enabled = False
-
-
-def _init_widget(widget: FunctionGui) -> None:
-    for name in ("method", "image", "spatial_axes"):
-        getattr(widget, name).changed.connect(lambda _=None: _update_visibility(widget))
-    cancel = PushButton(text="Cancel", visible=False, tooltip="Stop computing the gradients.")
-    cancel.changed.connect(lambda _=None: _on_cancel_clicked(widget))
-    widget.append(cancel)
-    widget.cancel_button = cancel
-    widget.called.connect(lambda result: _on_widget_called(widget, result))
-    _update_visibility(widget)
 
 
 def _materialise(data: Any) -> Generator[None, None, Any]:
@@ -146,43 +101,61 @@ def _compute_in_steps(
     return computed, limits
 
 
-@magic_factory(
-    widget_init=_init_widget,
-    call_button="Add gradient layers",
-    image={"label": "Image"},
-    method={"choices": METHODS, "label": "Operator"},
-    sigma={
+#: The controls' labels and options, by parameter of :func:`gradient_layers`.
+CONTROLS: dict[str, dict[str, Any]] = {
+    "image": {"label": "Image"},
+    "method": {"choices": METHODS, "label": "Operator"},
+    "sigma": {
         "label": "Sigma (physical units)",
         "min": 1e-3,
         "max": 1e6,
         "step": 0.1,
         "tooltip": "Scale of the derivative of Gaussian, in the image's physical units.",
     },
-    spatial_axes={
+    "mode": {
+        "choices": BOUNDARY_MODES,
+        "label": "Border",
+        "tooltip": "How the image is extended past its border (ignored by central).",
+    },
+    "spatial_axes": {
         "choices": tuple(SPATIAL_AXES),
         "label": "Differentiate",
         "widget_type": "RadioButtons",
         "tooltip": "Each 2D plane of a stack on its own, or the last three axes as a volume.",
     },
-    gx={"label": "gx (d/dx)"},
-    gy={"label": "gy (d/dy)"},
-    gz={"label": "gz (d/dz)"},
-    magnitude={"label": "magnitude"},
-    direction={"label": "direction"},
-)
-def gradient_layers_widget(
+    "gx": {"label": "gx (d/dx)"},
+    "gy": {"label": "gy (d/dy)"},
+    "gz": {"label": "gz (d/dz)"},
+    "magnitude": {"label": "magnitude"},
+    "direction": {"label": "direction"},
+    "keep_previous": {
+        "label": "Keep previous layers",
+        "tooltip": (
+            "Keep this image's gradient layers made with other settings, and name the new "
+            "ones with their settings. Unticked, a run replaces them."
+        ),
+    },
+}
+
+
+def gradient_layers(
     image: napari.layers.Image,
     method: str = "central",
     sigma: float = 1.0,
+    mode: str = DEFAULT_MODE,
     spatial_axes: str = "2D planes",
     gx: bool = True,
     gy: bool = True,
     gz: bool = False,
     magnitude: bool = True,
     direction: bool = False,
+    keep_previous: bool = False,
     viewer: napari.Viewer | None = None,
 ) -> Any:
     """Add gradient layers of an image layer, in intensity per physical unit.
+
+    The function behind :class:`GradientLayersWidget`, which calls it with the values
+    of its controls.
 
     Parameters
     ----------
@@ -192,10 +165,17 @@ def gradient_layers_widget(
         The derivative operator, one of :data:`napari_derivatives.METHODS`.
     sigma : float
         Scale of the derivative of Gaussian, in physical units (Gaussian only).
+    mode : str
+        Border mode, one of :data:`napari_derivatives.BOUNDARY_MODES`; default the
+        default of :func:`napari_derivatives.gradient`.
     spatial_axes : str
         ``"2D planes"`` (each plane of a stack) or ``"3D volume"``.
     gx, gy, gz, magnitude, direction : bool
         Which output layers to add or update.
+    keep_previous : bool
+        False: the run replaces the plugin's layers of ``image`` made with other
+        settings. True: they stay, and the new layers are named with their settings
+        (``"cells gx (gaussian 2 µm)"``).
     viewer : napari.Viewer, optional
         The viewer, provided by napari.
 
@@ -203,10 +183,9 @@ def gradient_layers_widget(
     -------
     list of napari.layers.Image or napari.qt.threading.GeneratorWorker or None
         The layers added or updated; for large or lazy (dask, zarr) images the
-        worker computing them, block by block, which the widget starts (the
-        layers land when it finishes; the widget's Cancel button stops it, and
-        its call button is disabled meanwhile); None when the settings were
-        rejected (a notification says why).
+        worker computing them, block by block, unstarted (the widget starts it; the
+        layers land when it finishes); None when the settings were rejected (a
+        notification says why).
     """
     if image is None or viewer is None:
         show_error("Gradient layers: choose an image layer first.")
@@ -217,30 +196,27 @@ def gradient_layers_widget(
     if not outputs:
         show_error("Gradient layers: tick at least one output.")
         return None
-    options: dict[str, Any] = {
-        "method": method,
-        "outputs": outputs,
-        "axes": SPATIAL_AXES["3D volume" if volume else "2D planes"],
-        "sigma": sigma,
-    }
+    axes = SPATIAL_AXES["3D volume" if volume else "2D planes"]
+    settings: dict[str, Any] = {"method": method, "axes": axes, "sigma": sigma, "mode": mode}
+    replace = not keep_previous
 
     size = image.data[0].size if image.multiscale else image.data.size
     eager = not wants_lazy(image)
-    taps = _kernel_taps(image, method, sigma, options["axes"])
+    taps = _kernel_taps(image, method, sigma, axes)
     if eager and size * taps <= THREAD_THRESHOLD * 3:
         try:
-            results = compute_gradient_outputs(image, **options)
+            results = compute_gradient_outputs(image, outputs=outputs, **settings)
         except (ValueError, TypeError) as error:
             show_error(f"Gradient layers: {error}")
             return None
-        return apply_gradient_outputs(viewer, image, results, method=method)
+        return apply_gradient_outputs(viewer, image, results, replace=replace, **settings)
 
     # Large or lazy: build the dask graphs here (instant, and it checks the settings),
     # then compute in a worker, block by block, so that the viewer never freezes and
     # Cancel takes effect within one block. Large in-memory images are computed in full
     # (lazy=False); lazy ones only get their contrast limits estimated there.
     try:
-        results = compute_gradient_outputs(image, lazy=True, **options)
+        results = compute_gradient_outputs(image, outputs=outputs, lazy=True, **settings)
     except (ValueError, TypeError) as error:
         show_error(f"Gradient layers: {error}")
         return None
@@ -252,12 +228,123 @@ def gradient_layers_widget(
         # Errors are reported below as one-line notifications, not re-raised as tracebacks.
         _ignore_errors=True,
     )
-    worker.returned.connect(
-        lambda returned: apply_gradient_outputs(
-            viewer, image, returned[0], method=method, contrast_limits=returned[1]
+
+    def on_returned(returned: tuple[dict[str, Any], dict[str, tuple[float, float]]]) -> None:
+        # Cancel pressed after the last step: the results were already queued. Drop them.
+        if worker.abort_requested:
+            show_info(f"Gradient layers of {image.name}: cancelled.")
+            return
+        apply_gradient_outputs(
+            viewer, image, returned[0], replace=replace, contrast_limits=returned[1], **settings
         )
-    )
+
+    worker.returned.connect(on_returned)
     worker.errored.connect(lambda error: show_error(f"Gradient layers: {error}"))
     worker.aborted.connect(lambda: show_info(f"Gradient layers of {image.name}: cancelled."))
-    # Started by `_on_widget_called`, once the widget is connected to it.
     return worker
+
+
+class GradientLayersWidget(FunctionGui[..., Any]):
+    """The "Gradient layers" dock widget: one run at a time, with Cancel.
+
+    Calling it, by its button or as ``widget()`` from a script, runs
+    :func:`gradient_layers` with the controls' values and returns what it returns.
+    Small images finish within the call. Large or lazy ones run in a worker thread,
+    started here: until it finishes the call button is disabled and Cancel is shown,
+    and a further call is refused (the notification "a run is in progress", and
+    None). So two runs of one widget never overlap, and the layers are always those
+    of the last run that finished.
+
+    Attributes
+    ----------
+    worker : napari.qt.threading.GeneratorWorker or None
+        The run in progress, None when there is none.
+    cancel_button : magicgui.widgets.PushButton
+        Cancel, shown while a worker runs: it stops the worker at its next step.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(
+            gradient_layers, call_button="Add gradient layers", param_options=CONTROLS
+        )
+        self.worker: GeneratorWorker | None = None
+        self.cancel_button = PushButton(
+            text="Cancel", visible=False, tooltip="Stop computing the gradients."
+        )
+        self.cancel_button.changed.connect(self._on_cancel_clicked)
+        self.append(self.cancel_button)
+        # magicgui re-enables its call button as soon as the function returns, while a
+        # worker may still run: the button's state is the widget's own.
+        self.run_button.changed.disconnect()
+        self.run_button.changed.connect(self._on_call_button_clicked)
+        for name in ("method", "image", "spatial_axes"):
+            self[name].changed.connect(self._update_visibility)
+        self._update_visibility()
+
+    @property
+    def run_button(self) -> PushButton:
+        """The call button, "Add gradient layers"."""
+        # FunctionGui(call_button=...) always makes one; its type allows None.
+        assert self.call_button is not None
+        return self.call_button
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Run :func:`gradient_layers` with the controls' values, unless a run is active.
+
+        Returns
+        -------
+        list of napari.layers.Image or napari.qt.threading.GeneratorWorker or None
+            The layers added or updated; the started worker of a large or lazy image;
+            None when the settings were rejected or a run is in progress (a
+            notification says which).
+        """
+        if self.worker is not None:
+            show_warning(
+                "Gradient layers: a run is in progress; wait for it to finish or press Cancel."
+            )
+            return None
+        result = super().__call__(*args, **kwargs)
+        if isinstance(result, GeneratorWorker):
+            self._start(result)
+        return result
+
+    def _start(self, worker: GeneratorWorker) -> None:
+        self.worker = worker
+        self.run_button.enabled = False
+        self.cancel_button.visible = True
+        self.cancel_button.enabled = True
+        worker.finished.connect(lambda: self._on_worker_finished(worker))
+        worker.start()
+
+    def _on_call_button_clicked(self) -> None:
+        self.run_button.enabled = False
+        try:
+            self()
+        finally:
+            self.run_button.enabled = self.worker is None
+
+    def _on_worker_finished(self, worker: GeneratorWorker) -> None:
+        if worker is not self.worker:
+            return
+        self.worker = None
+        self.cancel_button.visible = False
+        self.cancel_button.enabled = True
+        self.run_button.enabled = True
+
+    def _on_cancel_clicked(self) -> None:
+        if self.worker is not None:
+            # The worker stops at its next step (one block or one output) and adds no layer.
+            self.worker.quit()
+            self.cancel_button.enabled = False
+
+    def _update_visibility(self) -> None:
+        self.sigma.visible = self.method.value == "gaussian"
+        image = self.image.value
+        is_volume = image is not None and image.ndim >= 3
+        self.spatial_axes.enabled = is_volume
+        self.gz.visible = is_volume and self.spatial_axes.value == "3D volume"
+
+
+def gradient_layers_widget() -> GradientLayersWidget:
+    """Return a new "Gradient layers" widget: napari's command for the dock widget."""
+    return GradientLayersWidget()
