@@ -11,6 +11,9 @@ gradient, gradient_magnitude, gradient_direction, gradient_outputs
     in intensity per physical unit.
 line_profile, profiles_to_csv
     Intensity along a line or polyline and its derivative along the line.
+BOUNDARY_MODES, DEFAULT_MODE, SAMPLING_MODES, METHODS, OUTPUTS
+    The values the options take: border modes of the gradient functions (and
+    their default) and of line profiles, operators, named outputs.
 rgb_to_luminance
     The Rec. 709 luminance of a colour image.
 
@@ -31,7 +34,7 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
-from ._core.choices import BOUNDARY_MODES, METHODS, OUTPUTS
+from ._core.choices import BOUNDARY_MODES, DEFAULT_MODE, METHODS, OUTPUTS, SAMPLING_MODES
 from ._core.export import profiles_to_csv
 from ._core.gradients import gradient, gradient_direction, gradient_magnitude, gradient_outputs
 from ._core.luminance import rgb_to_luminance
@@ -54,8 +57,10 @@ _LAZY = {
 
 __all__ = [
     "BOUNDARY_MODES",
+    "DEFAULT_MODE",
     "METHODS",
     "OUTPUTS",
+    "SAMPLING_MODES",
     "Edge",
     "Profile",
     "__version__",

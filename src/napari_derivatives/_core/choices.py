@@ -12,10 +12,9 @@ OUTPUTS = ("gx", "gy", "gz", "magnitude", "direction")
 #: Component output of the last three axes, counted from the end: -1 is x.
 COMPONENT_NAMES = {-1: "gx", -2: "gy", -3: "gz"}
 
-#: Border modes, as :mod:`scipy.ndimage` names them: of the gradient operators (how the
-#: image is extended past its border) and of line profiles (how the interpolation reads
-#: the half-pixel border).
-BOUNDARY_MODES = (
+#: Border modes of line profiles, as :mod:`scipy.ndimage` names them: how the
+#: interpolation reads the half-pixel border.
+SAMPLING_MODES = (
     "reflect",
     "constant",
     "nearest",
@@ -25,6 +24,16 @@ BOUNDARY_MODES = (
     "grid-mirror",
     "grid-wrap",
 )
+
+#: Border modes of the gradient operators: how the image is extended past its border.
+#: scipy's modes, plus 'extrapolate': the odd reflection about the border sample,
+#: ``I[-k] = 2 I[0] - I[k]`` (numpy's ``np.pad(mode="reflect", reflect_type="odd")``),
+#: which continues a ramp exactly.
+BOUNDARY_MODES = (*SAMPLING_MODES, "extrapolate")
+
+#: The border mode of the gradient functions, the gradient widget and the command line:
+#: every operator is exact on a ramp up to the border.
+DEFAULT_MODE = "extrapolate"
 
 #: Modes that extend an axis with zeros instead of with samples of the image.
 ZERO_MODES = ("constant", "grid-constant")

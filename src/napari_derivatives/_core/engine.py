@@ -4,9 +4,12 @@ Every operator is a chain of 1-D correlations, one per differentiated axis (see
 :mod:`.kernels`). Run over the whole image, each pass reads and writes 64 MB for a
 4096 x 4096 image, and a float32 copy of the input plus a scratch image come on top of
 the outputs. Instead the engine cuts the first axis into blocks small enough for the
-per-core cache: it converts each block to the work dtype with its borders already
-extended by the mode (:mod:`.boundary`; so the passes read only real samples and need no
-border logic), applies the passes as shifted-slice arithmetic, and writes the last pass
+per-core cache and runs every chain on a block before the next: it converts the block
+to the work dtype with its halo rows (extended by the mode where the image ends), and
+each pass writes into the next pass's input, which is extended along that pass's axis
+by the mode (:mod:`.boundary`) before it runs; so every 1-D pass sees its input
+continued past the border as :mod:`scipy.ndimage`'s successive 1-D filters see it, and
+the passes read only real samples and need no border logic. The last pass writes
 straight into the outputs. Peak extra memory is the outputs plus a few blocks per
 worker. numpy releases the GIL inside its loops, so blocks run on a thread per core.
 Timings and memory: docs/performance.md (benchmarks/bench_gradients.py).
@@ -21,13 +24,13 @@ import math
 import os
 from concurrent.futures import ThreadPoolExecutor
 from queue import Empty, SimpleQueue
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
 from .arraytypes import AnyArray, Float32Array, FloatArray
-from .boundary import axis_slice, extend
+from .boundary import axis_slice, extend, extend_ends
 from .kernels import Weights, kernel_symmetry, passes
 
 _Scalar = TypeVar("_Scalar", bound=np.generic)
@@ -112,6 +115,18 @@ def worker_count(n_blocks: int, n_pixels: int) -> int:
     return max(1, min(cpus, n_blocks))
 
 
+class _Pass(NamedTuple):
+    """One 1-D correlation of a chain: along ``axis``, by ``weights``."""
+
+    axis: int
+    weights: Weights
+    symmetry: int  # of the weights, from kernel_symmetry, computed once per call
+
+    @property
+    def radius(self) -> int:
+        return self.weights.size // 2
+
+
 def differentiate(
     array: AnyArray,
     axes: tuple[int, ...],
@@ -150,23 +165,42 @@ def differentiate(
         ``"magnitude"`` and ``"direction"`` when asked for.
     """
     shape = array.shape
+    ndim = array.ndim
     if method == "central":
         # One-sided differences replace the two end samples, so the extension is unused.
         mode = "nearest"
-    chains = {axis: passes(axis, axes, spacing, method, sigma) for axis in wanted}
-    symmetries = {
-        axis: [kernel_symmetry(weights) for _, weights in chain] for axis, chain in chains.items()
+    chains = {
+        axis: [
+            _Pass(other, weights, kernel_symmetry(weights))
+            for other, weights in passes(axis, axes, spacing, method, sigma)
+        ]
+        for axis in wanted
     }
-    pads = [0] * array.ndim
+    # The block read from the image is extended along the first axis by the passes along
+    # it (halo rows), and along another axis only where a chain starts with a pass along
+    # it (central differences, stacks): every later pass extends its own input.
+    pads = [0] * ndim
+    reach = [0] * ndim
     for chain in chains.values():
-        for axis, weights in chain:
-            pads[axis] = max(pads[axis], weights.size // 2)
+        pads[chain[0].axis] = max(pads[chain[0].axis], chain[0].radius)
+        for step in chain:
+            reach[step.axis] = max(reach[step.axis], step.radius)
     dtype = work_dtype(array.dtype)
-    padded_row = math.prod(size + 2 * pad for size, pad in zip(shape[1:], pads[1:], strict=True))
+    padded_row = math.prod(size + 2 * pad for size, pad in zip(shape[1:], reach[1:], strict=True))
     rows = min(shape[0], max(1, BLOCK_BYTES // (dtype.itemsize * padded_row)))
     blocks = [(start, min(start + rows, shape[0])) for start in range(0, shape[0], rows)]
-    padded_size = (rows + 2 * pads[0]) * padded_row
     block_size = rows * math.prod(shape[1:])
+    fill_row = tuple(size + 2 * pad for size, pad in zip(shape[1:], pads[1:], strict=True))
+    fill_size = (rows + 2 * pads[0]) * math.prod(fill_row)
+    # The input of a later pass: the block, extended along that pass's axis.
+    step_size = max(
+        (
+            block_size // shape[step.axis] * (shape[step.axis] + 2 * step.radius)
+            for chain in chains.values()
+            for step in chain[1:]
+        ),
+        default=0,
+    )
 
     results: dict[int | str, Float32Array] = {
         axis: np.empty(shape, dtype=np.float32) for axis in keep
@@ -178,46 +212,59 @@ def differentiate(
     n_temporary = len(wanted) - len(keep)
 
     def run_block(start: int, stop: int, buffers: list[FloatArray]) -> None:
-        padded_flat, ping, pong, scratch, *component_flats = buffers
-        padded_shape = (
-            stop - start + 2 * pads[0],
-            *(s + 2 * p for s, p in zip(shape[1:], pads[1:], strict=True)),
-        )
-        padded = _buffer(padded_flat, padded_shape)
-        _fill_block(array, start, stop, pads, mode, padded)
+        fill_flat, ping, pong, scratch, *component_flats = buffers
+        block_shape = (stop - start, *shape[1:])
+        filled = _buffer(fill_flat, (stop - start + 2 * pads[0], *fill_row))
+        _fill_block(array, start, stop, pads, mode, filled)
         components = {}
         temporaries = iter(component_flats)
         for axis in wanted:
             if axis in keep:
                 target = results[axis][start:stop]
             else:
-                target = _buffer(next(temporaries), (stop - start, *shape[1:]))
+                target = _buffer(next(temporaries), block_shape)
             chain = chains[axis]
-            # Crop the padding of axes this component does not filter along.
-            filtered = {other for other, _ in chain}
-            view = padded[
+            # The first pass reads the filled block, extended along its own axis only.
+            first = chain[0]
+            current = filled[
                 tuple(
-                    slice(None) if other in filtered else slice(pad, padded.shape[other] - pad)
+                    slice(pad - first.radius, filled.shape[other] - pad + first.radius)
+                    if other == first.axis
+                    else slice(pad, filled.shape[other] - pad)
                     for other, pad in enumerate(pads)
                 )
             ]
-            current = view
-            for index, (other, weights) in enumerate(chain):
-                out_shape = list(current.shape)
-                out_shape[other] -= 2 * (weights.size // 2)
-                last = index == len(chain) - 1
-                out = (
-                    target if last else _buffer(ping if index % 2 == 0 else pong, tuple(out_shape))
-                )
+            view = current
+            for index, step in enumerate(chain):
+                if index == len(chain) - 1:
+                    out = target
+                else:
+                    # Write straight into the middle of the next pass's extended input.
+                    following = chain[index + 1]
+                    extended_shape = list(block_shape)
+                    extended_shape[following.axis] += 2 * following.radius
+                    following_input = _buffer(
+                        ping if index % 2 == 0 else pong, tuple(extended_shape)
+                    )
+                    out = following_input[
+                        axis_slice(
+                            ndim,
+                            following.axis,
+                            following.radius,
+                            following.radius + block_shape[following.axis],
+                        )
+                    ]
                 correlate_valid(
                     current,
-                    weights,
-                    other,
+                    step.weights,
+                    step.axis,
                     out,
-                    _buffer(scratch, tuple(out_shape)),
-                    symmetries[axis][index],
+                    _buffer(scratch, block_shape),
+                    step.symmetry,
                 )
-                current = out
+                if index < len(chain) - 1:
+                    extend_ends(following_input, following.axis, following.radius, mode)
+                    current = following_input
             if method == "central":
                 _one_sided_ends(view, axis, spacing[axis], target, start, stop, shape)
             components[axis] = target
@@ -235,7 +282,9 @@ def differentiate(
             )
 
     def work(queue: SimpleQueue[tuple[int, int]]) -> None:
-        buffers = [np.empty(padded_size, dtype=dtype) for _ in range(4)]
+        buffers = [
+            np.empty(size, dtype=dtype) for size in (fill_size, step_size, step_size, block_size)
+        ]
         buffers += [np.empty(block_size, dtype=np.float32) for _ in range(n_temporary)]
         while True:
             try:
@@ -280,8 +329,8 @@ def _fill_block(
 
     ``out`` is larger than the rows by ``2 * pads[k]`` along every axis ``k``: halo rows of
     the neighbouring blocks along the first axis, and the extension by ``mode`` wherever
-    the image ends. Extending one axis after the other fills the corners as the
-    successive 1-D passes of :mod:`scipy.ndimage` would see them.
+    the image ends. Along the other axes only the block's own rows are extended, each
+    axis on its own: a pass along one axis reads the others unextended.
     """
     ndim = array.ndim
     inner = tuple(
@@ -300,19 +349,11 @@ def _fill_block(
             mode,
             out[(slice(high - first, None), *inner)],
         )
+    rows = slice(pads[0], pads[0] + stop - start)
     for axis in range(1, ndim):
-        pad, size = pads[axis], array.shape[axis]
-        if pad == 0:
-            continue
-        interior = out[axis_slice(ndim, axis, pad, pad + size)]
-        extend(interior, axis, np.arange(-pad, 0), mode, out[axis_slice(ndim, axis, 0, pad)])
-        extend(
-            interior,
-            axis,
-            np.arange(size, size + pad),
-            mode,
-            out[axis_slice(ndim, axis, pad + size, None)],
-        )
+        if pads[axis]:
+            region = (rows, *inner[: axis - 1], slice(None), *inner[axis:])
+            extend_ends(out[region], axis, pads[axis], mode)
 
 
 def _one_sided_ends(

@@ -2,7 +2,8 @@
 
 Every operator here is normalised so that it measures a derivative, not an edge
 strength: on a linear ramp ``I = a*y + b*x + c`` every method returns exactly ``a``
-and ``b`` (intensity per unit of ``spacing``) away from the border. The kernels are in
+and ``b`` (intensity per unit of ``spacing``), up to the border with the default
+border mode ('extrapolate'). The kernels are in
 :mod:`.kernels`, the blocked engine in :mod:`.engine` and its dask twin in :mod:`.lazy`:
 a numpy image gives numpy results, a dask image lazy dask results with the same values.
 """
@@ -16,7 +17,7 @@ import numpy.typing as npt
 
 from . import checks, engine, missing
 from .arraytypes import AnyArray, Float32Array
-from .choices import BOUNDARY_MODES, COMPONENT_NAMES, METHODS, OUTPUTS
+from .choices import BOUNDARY_MODES, COMPONENT_NAMES, DEFAULT_MODE, METHODS, OUTPUTS
 
 if TYPE_CHECKING:
     import dask.array as da
@@ -95,7 +96,7 @@ def gradient(
     spacing: float | Sequence[float] | None = None,
     axes: int | Sequence[int] | None = None,
     sigma: float = 1.0,
-    mode: str = "nearest",
+    mode: str = DEFAULT_MODE,
 ) -> tuple[Result, ...]:
     """Return the partial derivatives of an image, in intensity per unit of spacing.
 
@@ -125,9 +126,19 @@ def gradient(
         ``sigma / spacing[i]`` pixels along axis ``i``), truncated at 4 sigma.
         Used only by ``method='gaussian'`` but always checked to be > 0.
     mode : str, optional
-        Border handling of the kernel operators, as in :mod:`scipy.ndimage`:
-        'reflect', 'constant', 'nearest', 'mirror', 'wrap', 'grid-constant',
-        'grid-mirror' or 'grid-wrap'. Ignored by ``method='central'``.
+        How the kernel operators continue the image past its border, one of
+        :data:`napari_derivatives.BOUNDARY_MODES`. ``'extrapolate'`` (default):
+        the odd reflection about the border pixel, ``I[-k] = 2 I[0] - I[k]`` (as
+        ``np.pad(mode="reflect", reflect_type="odd")``), continues a ramp, so on
+        a ramp every method is exact up to the border. scipy's modes
+        (:mod:`scipy.ndimage`) continue it with copies or zeros and are exact
+        on a ramp only beyond the kernel's reach from the border (1 pixel for
+        Sobel, Scharr and Prewitt, 2 for Farid, ``4 * sigma`` for the Gaussian):
+        within it 'nearest', 'reflect' and 'grid-mirror' flatten the slope (a
+        3x3 operator halves it on the border pixel), 'mirror' gives 0 on the
+        border pixel, and zeros ('constant', 'grid-constant') and the wraps add
+        a step as high as the border's values. Ignored by ``method='central'``,
+        which is exact up to the border in any mode.
 
     Returns
     -------
@@ -198,7 +209,7 @@ def gradient_magnitude(
     spacing: float | Sequence[float] | None = None,
     axes: int | Sequence[int] | None = None,
     sigma: float = 1.0,
-    mode: str = "nearest",
+    mode: str = DEFAULT_MODE,
 ) -> Result:
     """Return the length of the gradient over the differentiated axes.
 
@@ -259,7 +270,7 @@ def gradient_direction(
     spacing: float | Sequence[float] | None = None,
     axes: int | Sequence[int] | None = None,
     sigma: float = 1.0,
-    mode: str = "nearest",
+    mode: str = DEFAULT_MODE,
 ) -> Result:
     """Return the direction of steepest ascent in the plane of the last two axes.
 
@@ -333,7 +344,7 @@ def gradient_outputs(
     spacing: float | Sequence[float] | None = None,
     axes: int | Sequence[int] | None = None,
     sigma: float = 1.0,
-    mode: str = "nearest",
+    mode: str = DEFAULT_MODE,
     shared: bool = False,
 ) -> Mapping[str, Result]:  # a dict of one kind of array, as the overloads say
     """Return named gradient outputs, sharing the components between them.

@@ -31,7 +31,7 @@ from scipy import ndimage as ndi
 
 from . import checks, edges, export, missing, paths, sampling
 from .arraytypes import ChunkedArray, Float64Array
-from .choices import BOUNDARY_MODES, ORDERS, REDUCTIONS
+from .choices import ORDERS, REDUCTIONS, SAMPLING_MODES
 from .edges import Edge
 
 __all__ = ["Edge", "Profile", "line_profile"]
@@ -237,7 +237,7 @@ def line_profile(
         How the ``width`` samples across the line are combined.
     mode : str, optional
         How the interpolation reads past the image's border, as in
-        :mod:`scipy.ndimage`; one of :data:`napari_derivatives.BOUNDARY_MODES`.
+        :mod:`scipy.ndimage`; one of :data:`napari_derivatives.SAMPLING_MODES`.
         With orders 0 and 1 it matters only within the half-pixel border (a sample
         at ``x = -0.4`` lies on pixel 0): ``"constant"`` and ``"wrap"`` have the
         grid semantics of ``"grid-constant"`` (zeros beyond the border) and
@@ -335,7 +335,7 @@ def line_profile(
     width = checks.positive_int(width, "width")
     smooth = checks.non_negative_real(smooth, "smooth")
     reduce = checks.choice(reduce, REDUCTIONS, "reduce")
-    mode = checks.choice(mode, BOUNDARY_MODES, "mode")
+    mode = checks.choice(mode, SAMPLING_MODES, "mode")
     # scipy's "constant" and "wrap" treat the half-pixel border as outside the grid
     # (x = -0.4 would read 0, or the far border); the grid modes read pixel 0 there.
     mode = _GRID_MODES.get(mode, mode)
