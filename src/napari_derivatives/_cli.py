@@ -9,7 +9,10 @@ TIFF is first converted to its Rec. 709 luminance, as the gradient widget does.
 
 Outputs appear only when complete: they are written to a hidden sibling path that is
 renamed on success and removed on failure, and an existing output is replaced only
-with ``--overwrite``. Bad input gives a one-line message and exit code 2.
+with ``--overwrite`` (see :mod:`napari_derivatives._cli_io`). Every failure a user can
+cause (a bad option, an unreadable or corrupt input, an output that cannot be written,
+a full disk, an unreachable scheduler) gives one line on stderr naming the file or
+option, and exit code 2.
 """
 
 from __future__ import annotations
@@ -17,41 +20,52 @@ from __future__ import annotations
 import argparse
 import contextlib
 import inspect
-import os
-import shutil
+import logging
+import re
 import sys
-from collections.abc import Callable, Iterator, Sequence
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import numpy as np
 
-from ._core.choices import BOUNDARY_MODES, METHODS, ORDERS, OUTPUTS, REDUCTIONS
+from ._cli_io import (
+    CommandError,
+    atomic_output,
+    check_output,
+    compute,
+    one_line,
+    read_image,
+    scheduler,
+    write_files,
+    write_zarr,
+    writing,
+)
+from ._core.checks import real_lazy_image
+from ._core.choices import BOUNDARY_MODES, METHODS, ORDERS, OUTPUTS, REDUCTIONS, SAMPLING_MODES
 from ._core.export import profiles_to_csv
 from ._core.gradients import gradient_outputs
-from ._core.luminance import rgb_to_luminance
 from ._core.profiles import line_profile
 
 if TYPE_CHECKING:
     import dask.array as da
-    import zarr
-    from distributed import Client
 
 _Number = TypeVar("_Number", int, float)
 
-#: Exit code for bad input or options (as argparse uses for usage errors).
+#: Exit code for bad input or options, unreadable or unwritable files (as argparse uses).
 EXIT_USAGE = 2
 
-_TIFF_SUFFIXES = (".tif", ".tiff")
+#: Exit code after Ctrl-C (128 + SIGINT), as shells report it.
+EXIT_INTERRUPTED = 130
+
+#: Errors the core raises for values it cannot work with; a bug raises others.
+_VALUE_ERRORS = (ValueError, TypeError, ArithmeticError, MemoryError)
 
 _RGB_HELP = (
     "An RGB(A) TIFF (photometric RGB) is converted to its Rec. 709 luminance, "
     "0.2125 R + 0.7154 G + 0.0721 B (alpha ignored), as the gradient widget does."
 )
-
-
-class CommandError(Exception):
-    """A problem with the input or options, reported as one line with exit code 2."""
 
 
 def _default(function: Callable[..., object], name: str) -> Any:
@@ -60,6 +74,13 @@ def _default(function: Callable[..., object], name: str) -> Any:
 
 
 # --- parsing -----------------------------------------------------------------------------
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line, as every other error of the command."""
+
+    def error(self, message: str) -> NoReturn:
+        raise CommandError(f"{message} (see {self.prog} --help)")
 
 
 def _numbers(text: str, kind: type[_Number], option: str) -> list[_Number]:
@@ -72,13 +93,13 @@ def _numbers(text: str, kind: type[_Number], option: str) -> list[_Number]:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="napari-derivatives",
         description="Image derivatives in physical units, for images larger than memory.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument(
         "--spacing",
         help="pixel size: one number, or one per axis, comma-separated (default 1)",
@@ -89,7 +110,11 @@ def _parser() -> argparse.ArgumentParser:
         help="address of a dask.distributed scheduler to run on (default: this machine)",
     )
     common.add_argument("--quiet", action="store_true", help="no progress bar")
-    common.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    common.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace an existing output (only one this command wrote)",
+    )
 
     gradient = commands.add_parser(
         "gradient",
@@ -152,175 +177,66 @@ def _parser() -> argparse.ArgumentParser:
     profile.add_argument("--width", type=int, default=_default(line_profile, "width"))
     profile.add_argument("--smooth", type=float, default=_default(line_profile, "smooth"))
     profile.add_argument("--reduce", default=_default(line_profile, "reduce"), choices=REDUCTIONS)
-    profile.add_argument("--mode", default=_default(line_profile, "mode"), choices=BOUNDARY_MODES)
+    profile.add_argument("--mode", default=_default(line_profile, "mode"), choices=SAMPLING_MODES)
     return parser
 
 
-# --- reading -----------------------------------------------------------------------------
+# --- the core's errors, in the command's words -------------------------------------------
 
-
-def _open_zarr(path: Path) -> zarr.Array:
-    import zarr
-
-    node = zarr.open(str(path), mode="r")
-    if isinstance(node, zarr.Array):
-        return node
-    arrays = sorted(
-        (name, member)
-        for name, member in node.members(max_depth=None)
-        if isinstance(member, zarr.Array)
-    )
-    if len(arrays) != 1:
-        names = ", ".join(name for name, _ in arrays) or "none"
-        raise CommandError(
-            f"{path} is a zarr group with {len(arrays)} arrays ({names}); "
-            f"give the path of one, for example {path / arrays[0][0]}"
-            if arrays
-            else f"{path} is a zarr group without arrays"
-        )
-    return arrays[0][1]
-
-
-def _is_zarr(path: Path) -> bool:
-    return path.is_dir() and any(
-        (path / name).exists() for name in ("zarr.json", ".zarray", ".zgroup")
-    )
-
-
-def _read_tiff(path: Path) -> np.ndarray:
-    """Read the first series of a TIFF; an RGB(A) one as its luminance, as the widget does."""
-    import tifffile
-
-    with tifffile.TiffFile(path) as tiff:
-        series = tiff.series[0]
-        data = series.asarray()
-        if series.keyframe.photometric == tifffile.PHOTOMETRIC.RGB and "S" in series.axes:
-            # Colour samples are not an axis to differentiate across.
-            return rgb_to_luminance(np.moveaxis(data, series.axes.index("S"), -1))
-    return data
-
-
-def read_image(path: str | os.PathLike[str]) -> tuple[da.Array, str]:
-    """Open an image lazily, as a dask array, and name its format.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        A ``.tif``/``.tiff`` or ``.npy`` file, or a zarr array, a zarr group
-        holding exactly one array, or a path inside a zarr store.
-
-    Returns
-    -------
-    image : dask.array.Array
-        The image; zarr chunks are kept, so nothing is read yet. An RGB(A) TIFF
-        (photometric RGB) becomes its float32 Rec. 709 luminance
-        (:func:`napari_derivatives.rgb_to_luminance`), without the colour axis.
-    kind : str
-        ``"zarr"``, ``"tif"`` or ``"npy"``.
-
-    Raises
-    ------
-    CommandError
-        If the path does not exist or cannot be read as an image.
-    """
-    import dask.array as da
-
-    path = Path(path)
-    if not path.exists():
-        raise CommandError(f"cannot read {path}: no such file or directory")
-    try:
-        if _is_zarr(path):
-            array = _open_zarr(path)
-            return da.from_zarr(array), "zarr"
-        suffix = path.suffix.lower()
-        if suffix in _TIFF_SUFFIXES:
-            return da.from_array(_read_tiff(path)), "tif"
-        if suffix == ".npy":
-            return da.from_array(np.load(path, mmap_mode="r")), "npy"
-    except CommandError:
-        raise
-    except Exception as error:
-        message = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise CommandError(f"cannot read {path}: {message}") from None
-    raise CommandError(
-        f"cannot read {path}: expected a .tif/.tiff or .npy file or a zarr array or group"
-    )
-
-
-# --- writing -----------------------------------------------------------------------------
+_PARAMETER = re.compile(r"`(\w+)`")
 
 
 @contextlib.contextmanager
-def _atomic_output(path: Path, overwrite: bool) -> Iterator[Path]:
-    """Yield a hidden sibling path to write to; rename it to ``path`` on success only."""
-    if path.exists() and not overwrite:
-        raise CommandError(f"{path} exists; pass --overwrite to replace it")
-    if not path.parent.is_dir():
-        raise CommandError(f"cannot write {path}: {path.parent} is not a directory")
-    temporary = path.parent / f".{path.name}.partial-{os.getpid()}"
-    _remove(temporary)
-    try:
-        yield temporary
-        if path.exists():
-            _remove(path)
-        temporary.rename(path)
-    finally:
-        _remove(temporary)
+def _core_errors(names: dict[str, str], context: str) -> Iterator[None]:
+    """Report the core's errors about values as one line naming the option or file.
 
-
-def _remove(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path)
-    elif path.exists() or path.is_symlink():
-        path.unlink()
-
-
-@contextlib.contextmanager
-def _scheduler(address: str | None) -> Iterator[Client | None]:
-    """Connect to a dask.distributed scheduler for the duration, or do nothing."""
-    if address is None:
-        yield None
-        return
-    from distributed import Client
-
-    try:
-        client = Client(address, timeout="5s", set_as_default=True)
-    except (OSError, TimeoutError, ValueError) as error:
-        raise CommandError(f"cannot connect to the scheduler at {address}: {error}") from None
-    with client:
-        yield client
-
-
-def compute(work: Any, client: Client | None, quiet: bool) -> Any:
-    """Compute a dask collection here or on the cluster, with a progress bar on stderr.
-
-    ``work`` is any dask collection (a dict of arrays, a delayed store), and so is what
-    comes back computed: dask has no one type for them.
+    A message of :mod:`napari_derivatives._core.checks` starts with the parameter in
+    backticks, which ``names`` maps to its option or file ("`sigma` must be..." becomes
+    "--sigma must be..."); any other (a kernel too large for memory, say) follows
+    ``context``, which names the file and the options given.
     """
-    import dask
+    try:
+        yield
+    except _VALUE_ERRORS as error:
+        message = one_line(error)
+        parameter = _PARAMETER.match(message)
+        if parameter and parameter.group(1) in names:
+            raise CommandError(names[parameter.group(1)] + message[parameter.end() :]) from None
+        raise CommandError(f"{context}: {message}") from None
 
-    if client is not None:
-        # The client is the default scheduler here: dask.persist/compute run on the cluster.
-        if not quiet:
-            from distributed import progress
 
-            work = dask.persist(work)[0]
-            with contextlib.redirect_stdout(sys.stderr):
-                progress(work)
-            print(file=sys.stderr)
-        return dask.compute(work)[0]
-    if quiet:
-        return dask.compute(work)[0]
-    from dask.diagnostics import ProgressBar
+def _given(args: argparse.Namespace, function: Callable[..., object], names: Iterable[str]) -> str:
+    """Show the options among ``names`` given values other than their defaults."""
+    shown = []
+    for name in names:
+        value = getattr(args, name)
+        if value is not None and value != _default(function, name):
+            shown.append(
+                f"--{name} {value:g}" if isinstance(value, float) else f"--{name} {value}"
+            )
+    return " with " + " ".join(shown) if shown else ""
 
-    with ProgressBar(out=sys.stderr):
-        return dask.compute(work)[0]
+
+def _read(path: str) -> tuple[da.Array, str]:
+    """Open an image and check that the core can differentiate it (numeric, real, >= 1-D)."""
+    image, kind = read_image(path)
+    with _core_errors({"image": str(path)}, f"cannot read {path}"):
+        real_lazy_image(image)
+    return image, kind
+
+
+# --- the commands ------------------------------------------------------------------------
+
+_GRADIENT_OPTIONS = ("method", "spacing", "axes", "sigma", "mode")
+_PROFILE_OPTIONS = ("spacing", "step", "order", "width", "smooth", "reduce", "mode")
 
 
 def _gradient_command(args: argparse.Namespace) -> None:
-    image, kind = read_image(args.input)
     output = Path(args.output)
     to_zarr = output.suffix == ".zarr"
+    output_kind = "zarr" if to_zarr else "folder"
+    check_output(output, args.overwrite, output_kind)  # before reading anything
+    image, kind = _read(args.input)
     if kind == "zarr" and not to_zarr:
         raise CommandError(
             f"OUTPUT must end in .zarr for a zarr input (got {output}), "
@@ -336,82 +252,102 @@ def _gradient_command(args: argparse.Namespace) -> None:
     }
     if options["spacing"] is not None and len(options["spacing"]) == 1:
         options["spacing"] = options["spacing"][0]
-    try:
+    names = {"image": str(args.input), "outputs": "--outputs"}
+    names |= {name: f"--{name}" for name in options}
+    context = f"cannot differentiate {args.input} of shape {image.shape}"
+    context += _given(args, gradient_outputs, _GRADIENT_OPTIONS)
+    with _core_errors(names, context):
         # One graph for all outputs: each block computes each component once.
         results = gradient_outputs(image, outputs, shared=True, **options)
-    except (ValueError, TypeError) as error:
-        raise CommandError(str(error)) from None
 
-    with _scheduler(args.scheduler) as client, _atomic_output(output, args.overwrite) as target:
+    with (
+        scheduler(args.scheduler) as client,
+        atomic_output(output, args.overwrite, output_kind) as target,
+        _core_errors(names, context),
+    ):
         if to_zarr:
-            import dask.array as da
-            import zarr
-
-            group = zarr.open_group(str(target), mode="w")
-            group.attrs["napari_derivatives"] = {
-                "source": str(args.input),
-                **{key: value for key, value in options.items()},
-            }
             chunks = tuple(max(sizes) for sizes in image.chunks)
-            # dask annotates `targets` as numpy array-likes, but it needs only their
-            # __setitem__: zarr arrays are stores it documents (their __array__ is typed
-            # to return another array-like than ndarray).
-            arrays: list[Any] = [
-                group.create_array(name, shape=image.shape, chunks=chunks, dtype="float32")
-                for name in results
-            ]
-            work = da.store(list(results.values()), arrays, lock=False, compute=False)
+            attributes = {"source": str(args.input), **options}
+            work = write_zarr(results, target, output, chunks, attributes)
             compute(work, client, args.quiet)
         else:
-            computed = compute(results, client, args.quiet)
-            target.mkdir()
-            for name, data in computed.items():
-                if kind == "tif":
-                    import tifffile
-
-                    tifffile.imwrite(target / f"{name}.tif", data)
-                else:
-                    np.save(target / f"{name}.npy", data)
+            write_files(compute(results, client, args.quiet), target, output, kind)
     if not args.quiet:
         print(f"wrote {', '.join(results)} to {output}", file=sys.stderr)
 
 
+def _vertices(text: str, image: da.Array, source: str) -> np.ndarray:
+    numbers = _numbers(text, float, "--line")
+    if len(numbers) < 2 * image.ndim or len(numbers) % image.ndim:
+        raise CommandError(
+            f"--line {text!r}: need at least two vertices of {image.ndim} coordinates each "
+            f"(a multiple of {image.ndim} numbers) for {source}, an image of shape {image.shape}"
+        )
+    return np.reshape(numbers, (-1, image.ndim))
+
+
 def _profile_command(args: argparse.Namespace) -> None:
-    image, _ = read_image(args.input)
-    paths = []
-    for text in args.line:
-        numbers = _numbers(text, float, "--line")
-        if len(numbers) < 2 * image.ndim or len(numbers) % image.ndim:
-            raise CommandError(
-                f"--line {text!r}: need at least two vertices of {image.ndim} coordinates "
-                f"each (a multiple of {image.ndim} numbers)"
-            )
-        paths.append(np.reshape(numbers, (-1, image.ndim)))
-    spacing = None if args.spacing is None else _numbers(args.spacing, float, "--spacing")
     csv_path = Path(args.csv)
-    with _scheduler(args.scheduler), _atomic_output(csv_path, args.overwrite) as target:
+    check_output(csv_path, args.overwrite, "file")  # before reading anything
+    image, _ = _read(args.input)
+    paths = [_vertices(text, image, args.input) for text in args.line]
+    spacing = None if args.spacing is None else _numbers(args.spacing, float, "--spacing")
+    options = {
+        "spacing": spacing[0] if spacing is not None and len(spacing) == 1 else spacing,
+        "step": args.step,
+        "order": args.order,
+        "width": args.width,
+        "smooth": args.smooth,
+        "reduce": args.reduce,
+        "mode": args.mode,
+    }
+    given = _given(args, line_profile, _PROFILE_OPTIONS)
+    with scheduler(args.scheduler), atomic_output(csv_path, args.overwrite, "file") as target:
         # line_profile reads only the chunks under the samples' footprint (cubic too),
         # on the default scheduler, which is the cluster's client when one is given.
-        try:
-            profiles = [
-                line_profile(
-                    image,
-                    path,
-                    spacing=spacing[0] if spacing is not None and len(spacing) == 1 else spacing,
-                    step=args.step,
-                    order=args.order,
-                    width=args.width,
-                    smooth=args.smooth,
-                    reduce=args.reduce,
-                    mode=args.mode,
-                )
-                for path in paths
-            ]
-        except (ValueError, TypeError) as error:
-            raise CommandError(str(error)) from None
-        profiles_to_csv(profiles, target)
+        profiles = []
+        for text, path in zip(args.line, paths, strict=True):
+            names = {"image": str(args.input), "path": f"--line {text!r}"}
+            names |= {name: f"--{name}" for name in options}
+            context = f"cannot profile {args.input} along --line {text!r}{given}"
+            with _core_errors(names, context):
+                profiles.append(line_profile(image, path, **options))
+        with writing(csv_path), _core_errors({}, f"cannot write {csv_path}"):
+            profiles_to_csv(profiles, target)
     if not args.quiet:
         print(f"wrote {len(profiles)} profile(s) to {csv_path}", file=sys.stderr)
+
+
+# --- main ----------------------------------------------------------------------------------
+
+
+class _Collect(logging.Handler):
+    def __init__(self, messages: list[str]) -> None:
+        super().__init__(logging.WARNING)
+        self.messages = messages
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextlib.contextmanager
+def _collected_warnings() -> Iterator[list[str]]:
+    """Hold back warnings and tifffile's log, to show them after a success only.
+
+    A failure is then one line, and the warnings that led to it (a NaN in a kernel
+    that could not be built, a TIFF's bad page offset) do not bury it.
+    """
+    messages: list[str] = []
+    handler = _Collect(messages)
+    logger = logging.getLogger("tifffile")
+    logger.addHandler(handler)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield messages
+    finally:
+        logger.removeHandler(handler)
+    messages.extend(one_line(Warning(str(warning.message))) for warning in caught)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -425,17 +361,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        0 on success, 2 for bad input or options (a one-line message on stderr).
+        0 on success; 2 for bad input or options, or a file that cannot be read or
+        written (one line on stderr naming it); 130 after Ctrl-C.
     """
-    args = _parser().parse_args(argv)
-    try:
-        if args.command == "gradient":
-            _gradient_command(args)
-        else:
-            _profile_command(args)
-    except CommandError as error:
-        print(f"napari-derivatives: error: {error}", file=sys.stderr)
-        return EXIT_USAGE
+    with _collected_warnings() as messages:
+        try:
+            args = _parser().parse_args(argv)
+            if args.command == "gradient":
+                _gradient_command(args)
+            else:
+                _profile_command(args)
+        except CommandError as error:
+            print(f"napari-derivatives: error: {error}", file=sys.stderr)
+            return EXIT_USAGE
+        except KeyboardInterrupt:
+            print("napari-derivatives: error: interrupted", file=sys.stderr)
+            return EXIT_INTERRUPTED
+    for message in dict.fromkeys(messages):
+        print(f"napari-derivatives: warning: {message}", file=sys.stderr)
     return 0
 
 
