@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: test demo bench lint format docs-images clean system-deps
+.PHONY: test test-faults demo bench lint format docs-images clean system-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ test: $(STAMP) system-deps
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	bash tools/with-display.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The command line's failures, also part of `make test`: a run killed while writing, corrupt
+# inputs, unwritable outputs, a full disk, and every bad input of tests/cli/test_bad_inputs.py.
+test-faults: $(STAMP)
+	$(BIN)/python -m pytest -p no:cacheprovider tests/cli/test_faults.py tests/cli/test_bad_inputs.py
 
 demo: $(STAMP) system-deps
 	bash tools/with-display.sh $(BIN)/python examples/demo.py
