@@ -8,7 +8,7 @@ from scipy import ndimage as ndi
 
 from napari_derivatives._core.boundary import axis_slice, source_positions
 from napari_derivatives._core.choices import ZERO_MODES
-from napari_derivatives._core.engine import correlate_valid
+from napari_derivatives._core.correlation import correlate_valid
 
 
 def _correlate1d(source, weights, axis=-1, mode="reflect", output=np.float64):

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeGuard, TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from . import kernels
 from .arraytypes import AnyArray, ChunkedArray, Float64Array
 
 if TYPE_CHECKING:
@@ -122,6 +123,35 @@ def non_negative_real(value: object, name: str) -> float:
     if not (math.isfinite(number) and number >= 0):
         raise ValueError(f"`{name}` must be a finite number >= 0, got {value!r}")
     return number
+
+
+def sigma(
+    value: object, shape: tuple[int, ...], spacing: tuple[float, ...], axes: tuple[int, ...]
+) -> float:
+    """Return the Gaussian's ``sigma`` as a float: finite, > 0 and within the image's limit.
+
+    The limit is :func:`.kernels.max_sigma` of the image's ``shape``, normalised
+    ``spacing`` and differentiated ``axes``; the message gives it, rounded down.
+    """
+    number = positive_real(value, "sigma")
+    limit = kernels.max_sigma(shape, spacing, axes)
+    if number > limit:
+        longest = max(shape[axis] for axis in axes)
+        raise ValueError(
+            f"`sigma` must be at most {_rounded_down(limit)} for this image and spacing (a "
+            f"Gaussian kernel of at most {kernels.MAX_KERNEL_RATIO} x {longest} taps, the "
+            f"longest differentiated axis), got {value!r}"
+        )
+    return number
+
+
+def _rounded_down(value: float, digits: int = 6) -> str:
+    """Return ``value`` with ``digits`` significant digits, never more than ``value``."""
+    quantum = 10.0 ** (math.floor(math.log10(value)) - digits + 1)
+    shown = math.floor(value / quantum) * quantum
+    while float(f"{shown:.{digits}g}") > value:
+        shown -= quantum
+    return f"{shown:.{digits}g}"
 
 
 def positive_int(value: object, name: str) -> int:

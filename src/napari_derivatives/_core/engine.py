@@ -14,6 +14,14 @@ straight into the outputs. Peak extra memory is the outputs plus a few blocks pe
 worker. numpy releases the GIL inside its loops, so blocks run on a thread per core.
 Timings and memory: docs/performance.md (benchmarks/bench_gradients.py).
 
+Wide kernels. A kernel longer than its axis is folded onto it (:func:`.boundary.fold`),
+so no pass reads more than about the axis's length past the border. When the halo
+rows of the first axis would still make a block far larger than its own rows (a wide
+Gaussian), the pass along the first axis runs on its own, over strips that hold the
+whole axis, into one intermediate image, and the blocks run the other passes on it:
+the same arithmetic on the same samples, so the same values, within the memory of the
+outputs plus that image.
+
 :mod:`.lazy` is this engine's dask twin: it hands each block with its halo to
 :func:`differentiate`.
 """
@@ -22,6 +30,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from queue import Empty, SimpleQueue
 from typing import Any, NamedTuple, TypeVar
@@ -30,10 +39,12 @@ import numpy as np
 import numpy.typing as npt
 
 from .arraytypes import AnyArray, Float32Array, FloatArray
-from .boundary import axis_slice, extend, extend_ends
+from .boundary import axis_slice, extend_ends, fill_block, fold
+from .correlation import add_trend, correlate_valid, one_sided_ends
 from .kernels import Weights, kernel_symmetry, passes
 
 _Scalar = TypeVar("_Scalar", bound=np.generic)
+_Task = TypeVar("_Task")
 
 # Bytes of float32 in one padded block. A worker holds five buffers of about this size;
 # on the 2-core EPYC machines we measure on (1 MiB L2 per core, 32 MiB L3), 512 KiB to
@@ -44,60 +55,24 @@ BLOCK_BYTES = 1 << 19
 # Below this many pixels, starting threads costs more than it saves (~0.2 ms).
 PARALLEL_MIN_PIXELS = 1 << 18
 
+# A block whose halo rows hold more bytes than this, and than this share of the image,
+# is not made: the pass along the first axis runs over the whole image first (so the
+# buffers of the workers stay below about one image; the values do not change).
+HALO_BYTES = 1 << 20
+HALO_SHARE = 0.125
 
-def correlate_valid(
-    source: FloatArray,
-    weights: Weights,
-    axis: int,
-    out: FloatArray,
-    scratch: FloatArray,
-    symmetry: int | None = None,
-) -> None:
-    """Correlate along ``axis`` where the kernel fits; ``out`` is ``2 * radius`` shorter.
 
-    Symmetric and antisymmetric kernels (all those of the operators) pair their taps as
-    :func:`scipy.ndimage.correlate1d` does, in float32 arithmetic: the results are within
-    a few float32 ulps of correlate1d's float64 sums, and exact for integer images whose
-    sums fit in 24 bits (Sobel, Scharr on uint16). Other kernels are summed in float64 in
-    correlate1d's order, and equal it bit for bit. ``scratch`` has the shape of ``out``;
-    ``symmetry`` is :func:`.kernels.kernel_symmetry` of ``weights``, given when known to
-    save its cost on every block.
-    """
-    if symmetry is None:
-        symmetry = kernel_symmetry(weights)
-    radius = weights.size // 2
-    length = out.shape[axis]
+class _Pass(NamedTuple):
+    """One 1-D correlation of a chain: along ``axis``, by ``weights``."""
 
-    def tap(offset: int) -> FloatArray:
-        return source[axis_slice(source.ndim, axis, radius + offset, radius + offset + length)]
+    axis: int
+    weights: Weights
+    symmetry: int  # of the weights, from kernel_symmetry, computed once per call
+    trend: float  # of a kernel folded in the mode 'extrapolate' (add_trend), else 0
 
-    pairs = [(j, weights[radius + j]) for j in range(radius, 0, -1)]
-    if symmetry == 1:
-        np.multiply(tap(0), np.float32(weights[radius]), out=out)
-        for j, weight in pairs:
-            if weight != 0:
-                np.add(tap(-j), tap(j), out=scratch)
-                scratch *= np.float32(weight)
-                out += scratch
-    elif symmetry == -1:
-        # The centre weight is zero; the outermost nonzero pair starts the sum in `out`.
-        first = True
-        for j, weight in pairs:
-            if weight == 0:
-                continue
-            target = out if first else scratch
-            np.subtract(tap(j), tap(-j), out=target)
-            target *= np.float32(weight)
-            if not first:
-                out += scratch
-            first = False
-        if first:
-            out.fill(0.0)
-    else:
-        total = tap(radius) * weights[-1]
-        for offset, weight in enumerate(weights[:-1], start=-radius):
-            total += tap(offset) * weight
-        np.copyto(out, total, casting="same_kind")
+    @property
+    def radius(self) -> int:
+        return self.weights.size // 2
 
 
 def _buffer(flat: npt.NDArray[_Scalar], shape: tuple[int, ...]) -> npt.NDArray[_Scalar]:
@@ -115,16 +90,34 @@ def worker_count(n_blocks: int, n_pixels: int) -> int:
     return max(1, min(cpus, n_blocks))
 
 
-class _Pass(NamedTuple):
-    """One 1-D correlation of a chain: along ``axis``, by ``weights``."""
+def _in_parallel(
+    tasks: list[_Task],
+    n_pixels: int,
+    buffers: Callable[[], list[FloatArray]],
+    run: Callable[[_Task, list[FloatArray]], None],
+) -> None:
+    """Run every task on a thread per core, each worker with its own ``buffers()``."""
 
-    axis: int
-    weights: Weights
-    symmetry: int  # of the weights, from kernel_symmetry, computed once per call
+    def work(queue: SimpleQueue[_Task]) -> None:
+        own = buffers()
+        while True:
+            try:
+                task = queue.get_nowait()
+            except Empty:
+                return
+            run(task, own)
 
-    @property
-    def radius(self) -> int:
-        return self.weights.size // 2
+    # A shared queue, not a fixed share per thread: on a busy machine a core may stall.
+    queue: SimpleQueue[_Task] = SimpleQueue()
+    for task in tasks:
+        queue.put(task)
+    workers = worker_count(len(tasks), n_pixels)
+    if workers == 1:
+        work(queue)
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for future in [pool.submit(work, queue) for _ in range(workers)]:
+                future.result()
 
 
 def differentiate(
@@ -165,17 +158,54 @@ def differentiate(
         ``"magnitude"`` and ``"direction"`` when asked for.
     """
     shape = array.shape
-    ndim = array.ndim
-    if method == "central":
+    central = method == "central"
+    if central:
         # One-sided differences replace the two end samples, so the extension is unused.
         mode = "nearest"
-    chains = {
-        axis: [
-            _Pass(other, weights, kernel_symmetry(weights))
-            for other, weights in passes(axis, axes, spacing, method, sigma)
-        ]
-        for axis in wanted
+    chains = {}
+    for axis in wanted:
+        chain = []
+        for other, weights in passes(axis, axes, spacing, method, sigma):
+            folded, trend = fold(weights, shape[other], mode)
+            chain.append(_Pass(other, folded, kernel_symmetry(folded), trend))
+        chains[axis] = chain
+    results: dict[int | str, Float32Array] = {
+        axis: np.empty(shape, dtype=np.float32) for axis in keep
     }
+    if magnitude:
+        results["magnitude"] = np.empty(shape, dtype=np.float32)
+    if direction:
+        results["direction"] = np.empty(shape, dtype=np.float32)
+    dtype = work_dtype(array.dtype)
+    halo = 2 * max((chain[0].radius for chain in chains.values() if chain[0].axis == 0), default=0)
+    halo_bytes = halo * dtype.itemsize * math.prod(shape[1:])
+    apart = all(chain[0].axis == 0 for chain in chains.values())  # never for central
+    if apart and halo_bytes > max(HALO_BYTES, HALO_SHARE * array.size * dtype.itemsize):
+        _first_axis_apart(array, chains, mode, results, axes, wanted, keep, magnitude, direction)
+    else:
+        steps = {axis: spacing[axis] for axis in wanted} if central else None
+        _run_blocks(array, chains, mode, results, axes, keep, magnitude, direction, steps)
+    return results
+
+
+def _run_blocks(
+    source: AnyArray,
+    chains: dict[int, list[_Pass]],
+    mode: str,
+    results: dict[int | str, Float32Array],
+    axes: tuple[int, ...],
+    keep: tuple[int, ...],
+    magnitude: bool,
+    direction: bool,
+    central: dict[int, float] | None,
+) -> None:
+    """Run every chain over blocks of rows of ``source`` into ``results`` (see the module).
+
+    ``central`` holds the pixel size of each axis for central differences, whose ends
+    become one-sided; None for the other methods.
+    """
+    shape = source.shape
+    ndim = source.ndim
     # The block read from the image is extended along the first axis by the passes along
     # it (halo rows), and along another axis only where a chain starts with a pass along
     # it (central differences, stacks): every later pass extends its own input.
@@ -185,7 +215,7 @@ def differentiate(
         pads[chain[0].axis] = max(pads[chain[0].axis], chain[0].radius)
         for step in chain:
             reach[step.axis] = max(reach[step.axis], step.radius)
-    dtype = work_dtype(array.dtype)
+    dtype = work_dtype(source.dtype)
     padded_row = math.prod(size + 2 * pad for size, pad in zip(shape[1:], reach[1:], strict=True))
     rows = min(shape[0], max(1, BLOCK_BYTES // (dtype.itemsize * padded_row)))
     blocks = [(start, min(start + rows, shape[0])) for start in range(0, shape[0], rows)]
@@ -201,29 +231,26 @@ def differentiate(
         ),
         default=0,
     )
+    n_temporary = len(chains) - len(keep)
 
-    results: dict[int | str, Float32Array] = {
-        axis: np.empty(shape, dtype=np.float32) for axis in keep
-    }
-    if magnitude:
-        results["magnitude"] = np.empty(shape, dtype=np.float32)
-    if direction:
-        results["direction"] = np.empty(shape, dtype=np.float32)
-    n_temporary = len(wanted) - len(keep)
+    def buffers() -> list[FloatArray]:
+        sizes = (fill_size, step_size, step_size, block_size)
+        own = [np.empty(size, dtype=dtype) for size in sizes]
+        return own + [np.empty(block_size, dtype=np.float32) for _ in range(n_temporary)]
 
-    def run_block(start: int, stop: int, buffers: list[FloatArray]) -> None:
+    def run_block(block: tuple[int, int], buffers: list[FloatArray]) -> None:
+        start, stop = block
         fill_flat, ping, pong, scratch, *component_flats = buffers
         block_shape = (stop - start, *shape[1:])
         filled = _buffer(fill_flat, (stop - start + 2 * pads[0], *fill_row))
-        _fill_block(array, start, stop, pads, mode, filled)
+        fill_block(source, start, stop, pads, mode, filled)
         components = {}
         temporaries = iter(component_flats)
-        for axis in wanted:
+        for axis, chain in chains.items():
             if axis in keep:
                 target = results[axis][start:stop]
             else:
                 target = _buffer(next(temporaries), block_shape)
-            chain = chains[axis]
             # The first pass reads the filled block, extended along its own axis only.
             first = chain[0]
             current = filled[
@@ -236,6 +263,7 @@ def differentiate(
             ]
             view = current
             for index, step in enumerate(chain):
+                following_input = None
                 if index == len(chain) - 1:
                     out = target
                 else:
@@ -262,49 +290,133 @@ def differentiate(
                     _buffer(scratch, block_shape),
                     step.symmetry,
                 )
-                if index < len(chain) - 1:
+                if step.trend:
+                    # Where the image's ends lie in this pass's input.
+                    lead = step.radius - (start if step.axis == 0 else 0)
+                    ends = (lead, lead + shape[step.axis] - 1)
+                    add_trend(current, step.axis, ends, step.trend, out)
+                if following_input is not None:
                     extend_ends(following_input, following.axis, following.radius, mode)
                     current = following_input
-            if method == "central":
-                _one_sided_ends(view, axis, spacing[axis], target, start, stop, shape)
+            if central is not None:
+                one_sided_ends(view, axis, central[axis], target, start, stop, shape)
             components[axis] = target
         if magnitude:
-            total = results["magnitude"][start:stop]
-            square = _buffer(scratch, total.shape)
-            for index, component in enumerate(components.values()):
-                np.multiply(component, component, out=total if index == 0 else square)
-                if index:
-                    total += square
-            np.sqrt(total, out=total)
+            _add_square_roots(
+                list(components.values()),
+                results["magnitude"][start:stop],
+                _buffer(scratch, block_shape),
+            )
         if direction:
             _direction(
                 components[axes[-2]], components[axes[-1]], out=results["direction"][start:stop]
             )
 
-    def work(queue: SimpleQueue[tuple[int, int]]) -> None:
-        buffers = [
-            np.empty(size, dtype=dtype) for size in (fill_size, step_size, step_size, block_size)
-        ]
-        buffers += [np.empty(block_size, dtype=np.float32) for _ in range(n_temporary)]
-        while True:
-            try:
-                start, stop = queue.get_nowait()
-            except Empty:
-                return
-            run_block(start, stop, buffers)
+    _in_parallel(blocks, source.size, buffers, run_block)
 
-    # A shared queue, not a fixed share per thread: on a busy machine a core may stall.
-    queue: SimpleQueue[tuple[int, int]] = SimpleQueue()
-    for block in blocks:
-        queue.put(block)
-    workers = worker_count(len(blocks), array.size)
-    if workers == 1:
-        work(queue)
-    else:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            for future in [pool.submit(work, queue) for _ in range(workers)]:
-                future.result()
-    return results
+
+def _first_axis_apart(
+    array: AnyArray,
+    chains: dict[int, list[_Pass]],
+    mode: str,
+    results: dict[int | str, Float32Array],
+    axes: tuple[int, ...],
+    wanted: tuple[int, ...],
+    keep: tuple[int, ...],
+    magnitude: bool,
+    direction: bool,
+) -> None:
+    """Compute each component with its pass along the first axis run over the whole image.
+
+    Every chain starts along the first axis here. Components not kept are computed one
+    at a time into one float32 image (the row derivative of a direction into the
+    direction itself), the first passes into one image of the work dtype.
+    """
+    shape = array.shape
+    spare: Float32Array | None = None
+    intermediate: FloatArray | None = None
+    for index, axis in enumerate(wanted):
+        first, *rest = chains[axis]
+        if axis in keep:
+            target = results[axis]
+        elif direction and axis == axes[-2]:
+            target = results["direction"]
+        else:
+            spare = np.empty(shape, dtype=np.float32) if spare is None else spare
+            target = spare
+        if rest:
+            if intermediate is None:
+                intermediate = np.empty(shape, dtype=work_dtype(array.dtype))
+            _first_pass_in_strips(array, first, mode, intermediate)
+            component: dict[int | str, Float32Array] = {axis: target}
+            _run_blocks(
+                intermediate, {axis: rest}, mode, component, axes, (axis,), False, False, None
+            )
+        else:
+            _first_pass_in_strips(array, first, mode, target)
+        if magnitude:
+            # In rows, with the arithmetic of the blocks, and no image of squares.
+            total = results["magnitude"]
+            rows = max(1, BLOCK_BYTES // (4 * math.prod(shape[1:])))
+            square = np.empty((rows, *shape[1:]), dtype=np.float32)
+            for start in range(0, shape[0], rows):
+                part = slice(start, start + rows)
+                size = len(range(*part.indices(shape[0])))
+                if index == 0:
+                    np.multiply(target[part], target[part], out=total[part])
+                else:
+                    np.multiply(target[part], target[part], out=square[:size])
+                    total[part] += square[:size]
+    if magnitude:
+        np.sqrt(results["magnitude"], out=results["magnitude"])
+    if direction:
+        d_row = results.get(axes[-2], results["direction"])
+        d_col = results[axes[-1]] if axes[-1] in keep else spare
+        assert d_col is not None
+        _direction(d_row, d_col, out=results["direction"])
+
+
+def _first_pass_in_strips(array: AnyArray, step: _Pass, mode: str, out: FloatArray) -> None:
+    """Run ``step`` (along the first axis) over the whole image, a strip of columns at once.
+
+    Each strip holds the whole first axis, converted to the work dtype and extended by
+    ``mode`` as the blocks extend it, so the values are those of the blocks.
+    """
+    shape = array.shape
+    dtype = work_dtype(array.dtype)
+    size, radius = shape[0], step.radius
+    column = (size + 2 * radius) * math.prod(shape[2:]) * dtype.itemsize
+    width = max(1, BLOCK_BYTES // column) if array.ndim > 1 else 1
+    count = shape[1] if array.ndim > 1 else 1
+    strips = [(start, min(start + width, count)) for start in range(0, count, width)]
+    strip_size = (size + 2 * radius) * width * math.prod(shape[2:])
+
+    def buffers() -> list[FloatArray]:
+        return [np.empty(strip_size, dtype=dtype), np.empty(strip_size, dtype=dtype)]
+
+    def run_strip(strip: tuple[int, int], buffers: list[FloatArray]) -> None:
+        columns = (slice(None), slice(*strip)) if array.ndim > 1 else (slice(None),)
+        part = out[columns]
+        padded = _buffer(buffers[0], (size + 2 * radius, *part.shape[1:]))
+        np.copyto(padded[radius : radius + size], array[columns], casting="unsafe")
+        extend_ends(padded, 0, radius, mode)
+        scratch = _buffer(buffers[1], part.shape)
+        correlate_valid(padded, step.weights, 0, part, scratch, step.symmetry)
+        if step.trend:
+            add_trend(padded, 0, (radius, radius + size - 1), step.trend, part)
+
+    _in_parallel(strips, array.size, buffers, run_strip)
+
+
+def _add_square_roots(
+    components: list[Float32Array], out: Float32Array, square: FloatArray
+) -> None:
+    """Write the square root of the sum of the squares of ``components`` into ``out``."""
+    for index, component in enumerate(components):
+        np.multiply(component, component, out=out if index == 0 else square)
+        if index:
+            out += square
+    np.sqrt(out, out=out)
 
 
 def work_dtype(dtype: np.dtype[Any]) -> np.dtype[np.floating[Any]]:
@@ -320,71 +432,6 @@ def work_dtype(dtype: np.dtype[Any]) -> np.dtype[np.floating[Any]]:
         dtype.kind in "iu" and dtype.itemsize > 2
     )
     return np.dtype(np.float64 if wide else np.float32)
-
-
-def _fill_block(
-    array: AnyArray, start: int, stop: int, pads: list[int], mode: str, out: FloatArray
-) -> None:
-    """Write rows ``start:stop`` of ``array`` into ``out`` (float), extended by ``mode``.
-
-    ``out`` is larger than the rows by ``2 * pads[k]`` along every axis ``k``: halo rows of
-    the neighbouring blocks along the first axis, and the extension by ``mode`` wherever
-    the image ends. Along the other axes only the block's own rows are extended, each
-    axis on its own: a pass along one axis reads the others unextended.
-    """
-    ndim = array.ndim
-    inner = tuple(
-        slice(pad, pad + size) for size, pad in zip(array.shape[1:], pads[1:], strict=True)
-    )
-    first = start - pads[0]
-    low, high = max(first, 0), min(stop + pads[0], array.shape[0])
-    np.copyto(out[(slice(low - first, high - first), *inner)], array[low:high], casting="unsafe")
-    if low > first:
-        extend(array, 0, np.arange(first, low), mode, out[(slice(0, low - first), *inner)])
-    if high < stop + pads[0]:
-        extend(
-            array,
-            0,
-            np.arange(high, stop + pads[0]),
-            mode,
-            out[(slice(high - first, None), *inner)],
-        )
-    rows = slice(pads[0], pads[0] + stop - start)
-    for axis in range(1, ndim):
-        if pads[axis]:
-            region = (rows, *inner[: axis - 1], slice(None), *inner[axis:])
-            extend_ends(out[region], axis, pads[axis], mode)
-
-
-def _one_sided_ends(
-    view: FloatArray,
-    axis: int,
-    step: float,
-    out: Float32Array,
-    start: int,
-    stop: int,
-    shape: tuple[int, ...],
-) -> None:
-    """Overwrite the end samples of a central difference with one-sided ones, as numpy does.
-
-    ``view`` holds the block padded by one sample along ``axis``; the ends lie in this
-    block unless ``axis`` is the first axis and the block is inside the image.
-    """
-    ndim = view.ndim
-    scale = np.float32(1.0 / step)
-
-    def at(array: FloatArray, index: int) -> FloatArray:
-        # Slices, not indices, so that a 1-D image still gives arrays to write into.
-        return array[axis_slice(ndim, axis, index, index + 1 if index != -1 else None)]
-
-    if axis != 0 or start == 0:
-        target = at(out, 0)
-        np.subtract(at(view, 2), at(view, 1), out=target)
-        target *= scale
-    if axis != 0 or stop == shape[0]:
-        target = at(out, -1)
-        np.subtract(at(view, -2), at(view, -3), out=target)
-        target *= scale
 
 
 def _direction(d_row: Float32Array, d_col: Float32Array, out: Float32Array) -> Float32Array:

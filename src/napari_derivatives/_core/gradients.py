@@ -11,13 +11,14 @@ a numpy image gives numpy results, a dask image lazy dask results with the same 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, TypedDict, overload
+from typing import TYPE_CHECKING, overload
 
 import numpy.typing as npt
 
 from . import checks, engine, missing
 from .arraytypes import AnyArray, Float32Array
-from .choices import BOUNDARY_MODES, COMPONENT_NAMES, DEFAULT_MODE, METHODS, OUTPUTS
+from .choices import BOUNDARY_MODES, DEFAULT_MODE, METHODS, OUTPUTS
+from .outputs import plan_outputs
 
 if TYPE_CHECKING:
     import dask.array as da
@@ -51,12 +52,11 @@ def _prepare(
     method: str,
     spacing: float | Sequence[float] | None,
     axes: int | Sequence[int] | None,
-    sigma: float,
+    sigma: object,
     mode: str,
-) -> tuple[AnyArray | da.Array, tuple[int, ...], tuple[float, ...]]:
-    """Check every option; return the image (unread if lazy), its axes and spacing."""
+) -> tuple[AnyArray | da.Array, tuple[int, ...], tuple[float, ...], float]:
+    """Check every option; return the image (unread if lazy), its axes, spacing and sigma."""
     checks.choice(method, METHODS, "method")
-    checks.positive_real(sigma, "sigma")
     checks.choice(mode, BOUNDARY_MODES, "mode")
     array = checks.real_lazy_image(image) if checks.is_dask(image) else checks.real_image(image)
     if missing.is_masked(image):
@@ -64,7 +64,13 @@ def _prepare(
         array = missing.masked_as_nan(image, engine.work_dtype(array.dtype))
     normalised_axes = checks.axes(axes, array.shape)
     pixel_sizes = tuple(float(size) for size in checks.spacing(spacing, array.ndim))
-    return array, normalised_axes, pixel_sizes
+    # Only the Gaussian has a sigma: the other methods never read it, whatever it is.
+    width = (
+        checks.sigma(sigma, array.shape, pixel_sizes, normalised_axes)
+        if method == "gaussian"
+        else 0.0
+    )
+    return array, normalised_axes, pixel_sizes, width
 
 
 @overload
@@ -123,8 +129,12 @@ def gradient(
         the other axes in ``axes``; axes left out are never mixed.
     sigma : float, optional
         Standard deviation of the Gaussian in the units of ``spacing`` (so
-        ``sigma / spacing[i]`` pixels along axis ``i``), truncated at 4 sigma.
-        Used only by ``method='gaussian'`` but always checked to be > 0.
+        ``sigma / spacing[i]`` pixels along axis ``i``), truncated at 4 sigma:
+        ``2 * int(4 * sigma / spacing[i] + 0.5) + 1`` taps, which may be at most
+        10 times the longest differentiated axis (a larger sigma raises an error
+        that gives the largest one). Kernels longer than their axis are computed
+        exactly, as the image extended by ``mode``. Only ``method='gaussian'``
+        reads ``sigma``; the other methods ignore it.
     mode : str, optional
         How the kernel operators continue the image past its border, one of
         :data:`napari_derivatives.BOUNDARY_MODES`. ``'extrapolate'`` (default):
@@ -152,8 +162,9 @@ def gradient(
     Raises
     ------
     ValueError
-        If ``method``, ``spacing``, ``axes``, ``sigma`` or ``mode`` is invalid, or
-        ``image`` is 0-d or complex. The message names the parameter.
+        If ``method``, ``spacing``, ``axes``, ``mode`` or (for the Gaussian)
+        ``sigma`` is invalid, or ``image`` is 0-d or complex. The message names
+        the parameter.
     TypeError
         If ``image`` is not numeric (strings, objects).
 
@@ -175,7 +186,7 @@ def gradient(
     >>> print(round(float(d_row[2, 3]), 4), round(float(d_col[2, 3]), 4))
     6.0 1.0
     """
-    array, axes, spacing = _prepare(image, method, spacing, axes, sigma, mode)
+    array, axes, spacing, sigma = _prepare(image, method, spacing, axes, sigma, mode)
     results = _engine_for(array)(array, axes, spacing, method, sigma, mode, wanted=axes, keep=axes)
     return tuple(results[axis] for axis in axes)
 
@@ -234,7 +245,7 @@ def gradient_magnitude(
     TypeError
         As :func:`gradient`.
     """
-    array, axes, spacing = _prepare(image, method, spacing, axes, sigma, mode)
+    array, axes, spacing, sigma = _prepare(image, method, spacing, axes, sigma, mode)
     results = _engine_for(array)(
         array, axes, spacing, method, sigma, mode, wanted=axes, magnitude=True
     )
@@ -301,7 +312,7 @@ def gradient_direction(
     TypeError
         As :func:`gradient`.
     """
-    array, axes, spacing = _prepare(image, method, spacing, axes, sigma, mode)
+    array, axes, spacing, sigma = _prepare(image, method, spacing, axes, sigma, mode)
     if len(axes) < 2:
         raise ValueError(f"`axes` must hold at least two axes for a direction, got {axes}")
     results = _engine_for(array)(
@@ -395,52 +406,9 @@ def gradient_outputs(
     ['gx', 'magnitude'] 4.0 5.0
     """
     names = checks.distinct_choices(outputs, OUTPUTS, "outputs")
-    array, axes, spacing = _prepare(image, method, spacing, axes, sigma, mode)
-    plan, axis_of = _plan_outputs(names, array.ndim, axes)
+    array, axes, spacing, sigma = _prepare(image, method, spacing, axes, sigma, mode)
+    plan, axis_of = plan_outputs(names, array.ndim, axes)
     if shared and checks.is_dask(array):
         plan["shared"] = True
     computed = _engine_for(array)(array, axes, spacing, method, sigma, mode, **plan)
     return {name: computed[axis_of.get(name, name)] for name in names}
-
-
-class _Plan(TypedDict, total=False):
-    """The engine's keywords for a set of outputs (``shared`` for dask only)."""
-
-    wanted: tuple[int, ...]
-    keep: tuple[int, ...]
-    magnitude: bool
-    direction: bool
-    shared: bool
-
-
-def _plan_outputs(
-    outputs: tuple[str, ...], ndim: int, axes: tuple[int, ...]
-) -> tuple[_Plan, dict[str | None, int]]:
-    """Return the engine's keywords for ``outputs``, and the axis of each component name.
-
-    ``outputs`` holds distinct known names; ``axes`` is normalised. Raises the
-    `ValueError` of :func:`gradient_outputs` for components that are not differentiated.
-    """
-    names = {axis: COMPONENT_NAMES.get(axis - ndim) for axis in axes}
-    missing = [name for name in outputs if name.startswith("g") and name not in names.values()]
-    if missing:
-        raise ValueError(
-            f"`outputs` asks for {missing}, whose axes are not differentiated "
-            f"(axes={axes} of a {ndim}-d image)"
-        )
-    if "direction" in outputs and len(axes) < 2:
-        raise ValueError(f"`outputs`: a direction needs at least two axes, got axes={axes}")
-    keep = tuple(axis for axis in axes if names[axis] in outputs)
-    if "magnitude" in outputs:
-        wanted = axes
-    elif "direction" in outputs:
-        wanted = tuple(axis for axis in axes if axis in {*keep, *axes[-2:]})
-    else:
-        wanted = keep
-    plan: _Plan = {
-        "wanted": wanted,
-        "keep": keep,
-        "magnitude": "magnitude" in outputs,
-        "direction": "direction" in outputs,
-    }
-    return plan, {name: axis for axis, name in names.items()}

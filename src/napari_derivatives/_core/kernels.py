@@ -65,6 +65,10 @@ FARID_DERIVATIVE = _unit_first_moment(
 # Gaussian kernels are sampled out to this many standard deviations.
 GAUSSIAN_TRUNCATE = 4.0
 
+# The widest Gaussian kernel, in taps per sample of the image's longest differentiated
+# axis (see max_sigma).
+MAX_KERNEL_RATIO = 10
+
 # (derivative, smoothing) correlation weights of each fixed-size operator.
 _SEPARABLE_KERNELS = {
     "sobel": (DIFFERENCE_WEIGHTS, SOBEL_SMOOTH),
@@ -72,6 +76,60 @@ _SEPARABLE_KERNELS = {
     "prewitt": (DIFFERENCE_WEIGHTS, PREWITT_SMOOTH),
     "farid": (FARID_DERIVATIVE, FARID_SMOOTH),
 }
+
+
+def gaussian_radius(sigma_px: float) -> int:
+    """Return how far the Gaussian kernels of ``sigma_px`` pixels reach, in pixels.
+
+    ``max(1, int(4 * sigma_px + 0.5))``: the kernels have ``2 * radius + 1`` taps.
+    """
+    return max(1, int(GAUSSIAN_TRUNCATE * sigma_px + 0.5))
+
+
+def max_sigma(
+    shape: Sequence[int],
+    spacing: float | Sequence[float] | None = None,
+    axes: int | Sequence[int] | None = None,
+) -> float:
+    """Return the largest ``sigma`` of the Gaussian method for an image and its spacing.
+
+    The Gaussian kernels along every differentiated axis may have at most
+    :data:`MAX_KERNEL_RATIO` (10) times as many taps as the longest differentiated axis
+    has samples: wider ones would weigh every pixel alike, and their weights alone
+    would not fit in memory for a large enough sigma. The gradient functions refuse a
+    larger ``sigma`` (naming it), and the gradient widget limits its sigma box to this.
+
+    Parameters
+    ----------
+    shape : sequence of int
+        Shape of the image.
+    spacing : float or sequence of float, optional
+        Pixel size as :func:`napari_derivatives.gradient` takes it (each > 0); default 1.
+    axes : int or sequence of int, optional
+        Differentiated axes, negatives allowed; default every axis.
+
+    Returns
+    -------
+    float
+        The largest ``sigma``, in the units of ``spacing``, whose kernels
+        (``2 * gaussian_radius(sigma / spacing[k]) + 1`` taps along axis ``k``) fit.
+    """
+    ndim = len(shape)
+    if axes is None:
+        chosen = tuple(range(ndim))
+    else:
+        chosen = tuple(axis % ndim for axis in ((axes,) if isinstance(axes, int) else axes))
+    steps = np.broadcast_to(np.asarray(1.0 if spacing is None else spacing, float), (ndim,))
+    longest = max(shape[axis] for axis in chosen)
+    finest = float(min(steps[axis] for axis in chosen))
+    radius = (MAX_KERNEL_RATIO * longest - 1) // 2
+    # radius(sigma) <= radius  <=>  4 sigma / finest + 0.5 < radius + 1, up to rounding.
+    sigma = (radius + 0.5) * finest / GAUSSIAN_TRUNCATE
+    while sigma > 0 and gaussian_radius(sigma / finest) > radius:
+        sigma = float(np.nextafter(sigma, 0.0))
+    while gaussian_radius(float(np.nextafter(sigma, np.inf)) / finest) <= radius:
+        sigma = float(np.nextafter(sigma, np.inf))
+    return sigma
 
 
 def _gaussian_kernels(sigma_px: float) -> tuple[Weights, Weights]:
@@ -88,7 +146,7 @@ def _gaussian_kernels(sigma_px: float) -> tuple[Weights, Weights]:
         Correlation weights; ``derivative`` has a first moment of one and
         ``smooth`` sums to one, with ``radius = max(1, int(4 * sigma_px + 0.5))``.
     """
-    radius = max(1, int(GAUSSIAN_TRUNCATE * sigma_px + 0.5))
+    radius = gaussian_radius(sigma_px)
     offsets = np.arange(-radius, radius + 1, dtype=np.float64)
     smooth = np.exp(-0.5 * (offsets / sigma_px) ** 2)
     # The derivative is scaled relative to the samples at +-1, not at 0, so that a
