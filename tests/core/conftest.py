@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import settings
 from scipy import ndimage as ndi
 
 from napari_derivatives._core.boundary import axis_slice, source_positions
@@ -63,3 +64,16 @@ def correlate_along():
 def correlate1d():
     """scipy's correlate1d, and numpy's odd reflection for 'extrapolate' (see above)."""
     return _correlate1d
+
+
+# Property tests (hypothesis) check the same examples on every run, in CI too: seeded by
+# each test's own code, no example database, no deadline (timings vary on shared machines).
+settings.register_profile(
+    "napari-derivatives",
+    derandomize=True,
+    database=None,
+    max_examples=200,
+    deadline=None,
+    print_blob=False,
+)
+settings.load_profile("napari-derivatives")
