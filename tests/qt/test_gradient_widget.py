@@ -214,3 +214,45 @@ def test_keep_previous_layers_adds_variants_named_by_their_settings(viewer, widg
     widget()
     assert [layer.name for layer in viewer.layers] == ["cells", "cells gx"]
     assert viewer.layers["cells gx"].metadata["napari_derivatives"]["method"] == "gaussian"
+
+
+def test_the_sigma_box_never_reaches_zero_and_offers_only_what_the_gaussian_takes(
+    viewer, widget, qtbot
+):
+    from qtpy.QtCore import Qt
+
+    from napari_derivatives._core.kernels import max_sigma
+
+    # 100 x 120 pixels of 0.5 x 0.25 µm: the smallest sigma is a tenth of 0.25 µm.
+    y, x = np.mgrid[0:100, 0:120].astype(np.float32)
+    viewer.add_image(3.0 * y + 5.0 * x, name="ramp", scale=(0.5, 0.25))
+    widget.method.value = "gaussian"
+    box = widget.sigma.native
+    assert box.minimum() == pytest.approx(0.025)
+    assert box.textFromValue(box.minimum()) != box.textFromValue(0.0)
+    # Typed as a user would: 0.004 is below the minimum, so the box keeps a valid value;
+    # before, it showed 2 decimals and read 0.004 as 0.
+    box.lineEdit().selectAll()
+    qtbot.keyClicks(box.lineEdit(), "0.004")
+    qtbot.keyClick(box.lineEdit(), Qt.Key.Key_Return)
+    assert widget.sigma.value >= box.minimum() > 0
+    box.setValue(0.004)
+    assert widget.sigma.value == pytest.approx(0.025)
+    # The largest value is the core's limit for this image, and it is computed.
+    limit = max_sigma((100, 120), (0.5, 0.25), (0, 1))
+    assert box.maximum() == pytest.approx(limit, rel=1e-3)
+    box.setValue(1e6)
+    assert widget.sigma.value == pytest.approx(limit, rel=1e-3)
+    widget.sigma.value = 1.0
+    widget()
+    gx = viewer.layers["ramp gx"].data
+    np.testing.assert_allclose(gx, 20.0, rtol=1e-4)  # 5 per pixel / 0.25 µm, to the border
+
+
+def test_other_operators_ignore_sigma(viewer, widget, ramp_2d):
+    # Sobel's sigma box is hidden: whatever it holds must not stop it.
+    viewer.add_image(ramp_2d, name="ramp")
+    widget.method.value = "sobel"
+    widget.sigma.native.setValue(widget.sigma.native.minimum())
+    widget()
+    np.testing.assert_allclose(viewer.layers["ramp gx"].data, 5.0, rtol=1e-5)

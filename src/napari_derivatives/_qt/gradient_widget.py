@@ -14,6 +14,7 @@ layer, even when its results were already on their way.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Generator
 from typing import Any
 
@@ -26,7 +27,7 @@ from napari.utils.notifications import show_error, show_info, show_warning
 import napari
 
 from .._core.choices import BOUNDARY_MODES, METHODS, OUTPUTS
-from .._core.kernels import passes
+from .._core.kernels import max_sigma, passes
 from .._napari.display import gradient_contrast_limits
 from .._napari.gradient_layers import (
     DEFAULT_MODE,
@@ -53,6 +54,28 @@ def _kernel_taps(image: napari.layers.Image, method: str, sigma: float, axes) ->
 
 
 SPATIAL_AXES = {"2D planes": (-2, -1), "3D volume": (-3, -2, -1)}
+
+#: The smallest sigma the box offers, in pixels of the image's finest differentiated
+#: axis: below about a third of a pixel the Gaussian derivative is central differences,
+#: and a tenth keeps the box from ever reaching 0.
+MIN_SIGMA_PIXELS = 0.1
+
+
+def sigma_range(image: napari.layers.Image | None, axes: tuple[int, ...]) -> tuple[float, float]:
+    """Return the range of the sigma box for ``image`` differentiated along ``axes``.
+
+    From a tenth of the finest pixel (:data:`MIN_SIGMA_PIXELS`) to the largest sigma the
+    gradient functions take for the image (:func:`napari_derivatives._core.kernels.max_sigma`:
+    a kernel of at most 10 times the longest axis), both in the image's physical units.
+    Without an image: (0.001, 1e6).
+    """
+    if image is None:
+        return 1e-3, 1e6
+    shape = image.level_shapes[0] if image.multiscale else image.data.shape[: image.ndim]
+    spacing = tuple(abs(float(size)) or 1.0 for size in image.scale)
+    chosen = tuple(axis % image.ndim for axis in axes if -image.ndim <= axis < image.ndim)
+    low = MIN_SIGMA_PIXELS * min(spacing[axis] for axis in chosen)
+    return low, max(low, max_sigma(shape, spacing, chosen))
 
 
 def _materialise(data: Any) -> Generator[None, None, Any]:
@@ -343,6 +366,17 @@ class GradientLayersWidget(FunctionGui[..., Any]):
         is_volume = image is not None and image.ndim >= 3
         self.spatial_axes.enabled = is_volume
         self.gz.visible = is_volume and self.spatial_axes.value == "3D volume"
+        volume = is_volume and self.spatial_axes.value == "3D volume"
+        self._limit_sigma(image, SPATIAL_AXES["3D volume" if volume else "2D planes"])
+
+    def _limit_sigma(self, image: napari.layers.Image | None, axes: tuple[int, ...]) -> None:
+        # The box offers only what the Gaussian takes, and shows enough decimals that its
+        # minimum never displays (or is typed) as 0.
+        low, high = sigma_range(image, axes)
+        box = self.sigma.native
+        box.setDecimals(max(2, 1 - math.floor(math.log10(low))))
+        box.setRange(low, high)
+        box.setSingleStep(10.0 ** math.floor(math.log10(max(low * 10, 1e-12))))
 
 
 def gradient_layers_widget() -> GradientLayersWidget:
