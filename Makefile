@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: test test-faults demo bench lint format docs-images clean system-deps
+.PHONY: test test-faults soak demo bench lint format docs-images clean system-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,13 @@ test: $(STAMP) system-deps
 # inputs, unwritable outputs, a full disk, and every bad input of tests/cli/test_bad_inputs.py.
 test-faults: $(STAMP)
 	$(BIN)/python -m pytest -p no:cacheprovider tests/cli/test_faults.py tests/cli/test_bad_inputs.py
+
+# A soak of the GUI: the monkey of tests/qt/test_monkey.py for longer, thousands of seeded random
+# user actions in a real viewer, each checked; prints the counts and every failure with its replay.
+SOAK_ACTIONS ?= 5000
+SOAK_SEED ?= 1
+soak: $(STAMP) system-deps
+	bash tools/with-display.sh $(BIN)/python tools/soak.py --actions $(SOAK_ACTIONS) --seed $(SOAK_SEED)
 
 demo: $(STAMP) system-deps
 	bash tools/with-display.sh $(BIN)/python examples/demo.py
