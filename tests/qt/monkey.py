@@ -89,20 +89,6 @@ RTOL, ATOL = 1e-9, 1e-12
 CHUNKED_CUBIC = 1e-8
 
 
-def long_nan_curve(monkey: Monkey, expected: list) -> bool:
-    """Whether a profile of more than 256 samples has no finite value or derivative."""
-    return any(
-        len(profile) > 256
-        and (np.isnan(profile.values).all() or np.isnan(profile.derivative).all())
-        for _, profile in expected
-    )
-
-
-def wide_across_planes(monkey: Monkey, expected: list) -> bool:
-    """Whether line_profile refused a line of the reference: width > 1 across planes."""
-    return "`width` > 1 samples across the line" in monkey.reference_error
-
-
 def hidden_edge_markers(monkey: Monkey, expected: list) -> bool:
     """Whether the panel's edge markers layer is there and hidden."""
     markers = monkey.panel.edges_layer
@@ -144,20 +130,6 @@ KNOWN_BUGS = (
         "viewer proxy napari gives plugin widgets (FutureWarning; gone in napari 0.10)",
         r"Private attribute access \('LayerList\._activate_on_insert'\)",
         warning=True,
-    ),
-    KnownBug(
-        "a curve of more than 256 samples, all NaN, cannot be drawn: "
-        "column_extremes raises IndexError and the panel shows no curve",
-        r"boolean index did not match indexed array",
-        applies=long_nan_curve,
-        blanks_plot=True,
-    ),
-    KnownBug(
-        "in 3D display with width > 1, a line with a segment across the planes makes "
-        "line_profile raise ('use width=1'): the panel shows the error and no curve",
-        r"`width` > 1 samples across the line",
-        applies=wide_across_planes,
-        blanks_plot=True,
     ),
     KnownBug(
         "the edge markers layer, hidden, cannot lose points: napari 0.9 raises IndexError "
@@ -219,7 +191,13 @@ def reference_profiles(viewer: Any, image: Image, shapes: Shapes, options: dict)
         values = np.asarray(data[tuple(plane)])
         if image.rgb:
             values = rgb_to_luminance(values)
-        profile = line_profile(values, path, spacing=spacing, **options)
+        try:
+            profile = line_profile(values, path, spacing=spacing, **options)
+        except ValueError as error:
+            if "`width` > 1 samples across the line" in str(error):
+                # Along the stack (3D display) there is no "across": the panel skips it.
+                continue
+            raise
         # In the image's full data coordinates, as the panel's profiles (and edges) are.
         coords = np.empty((len(profile), image.ndim))
         coords[:, displayed] = profile.coords

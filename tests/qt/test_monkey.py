@@ -71,23 +71,11 @@ def test_marking_edges_in_a_panel_from_the_plugins_menu_warns_nothing(docked, qt
     assert [str(w.message) for w in caught if "Private attribute" in str(w.message)] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=IndexError,
-    reason="bug: column_extremes (_qt/plot/curves.py) raises IndexError when no sample "
-    "of a curve is finite (no hit for any column's extremes)",
-)
 def test_column_extremes_of_nan_only_keeps_every_sample():
     columns = np.floor(np.linspace(0.0, 10.0, 300))
     np.testing.assert_array_equal(column_extremes(columns, np.full(300, np.nan)), np.arange(300))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a line of more than 256 samples with no finite value (off the image, or "
-    "over NaN pixels) cannot be drawn: column_extremes raises, the panel shows an error "
-    "and no curve at all, for the other lines either",
-)
 def test_a_long_line_off_the_image_is_drawn_with_the_others(docked, qtbot, monkeypatch):
     panel, shapes = docked
     errors = []
@@ -135,12 +123,6 @@ def test_hidden_edge_markers_follow_a_removed_line(make_napari_viewer, qtbot, mo
     assert len(panel.plot.intensity_lines) == 1 and len(panel.edges_layer.data) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: in 3D display with width > 1, a line with a segment across the planes (along "
-    "the stack) makes line_profile raise ('use width=1'): the panel shows that error and no "
-    "curve at all, not even of the lines it can profile",
-)
 def test_a_wide_profile_in_3d_display_still_shows_the_lines(
     make_napari_viewer, qtbot, monkeypatch
 ):

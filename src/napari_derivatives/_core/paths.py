@@ -120,6 +120,19 @@ def physical_distance(
     return distance
 
 
+def samples_across(path: Float64Array) -> bool:
+    """Return whether a path can be sampled ``width > 1`` samples across.
+
+    Samples across the line lie in the plane of the last two axes: every segment of
+    the path that moves must move in that plane (a segment along a stack cannot).
+    """
+    if path.shape[1] < 2:
+        return False
+    deltas = np.diff(path, axis=0)
+    moving = segment_lengths(path) > 0
+    return not bool(np.any(moving & (np.hypot(deltas[:, -2], deltas[:, -1]) == 0)))
+
+
 def across(
     path: Float64Array, coords: Float64Array, segment: IndexArray, width: int
 ) -> Float64Array:
@@ -128,14 +141,14 @@ def across(
         return np.ascontiguousarray(coords.T[:, :, None])
     if path.shape[1] < 2:
         raise ValueError("`width` > 1 needs an image with at least two axes, got 1")
-    deltas = np.diff(path, axis=0)
-    moving = segment_lengths(path) > 0
-    in_plane = np.hypot(deltas[:, -2], deltas[:, -1])
-    if np.any(moving & (in_plane == 0)):
+    if not samples_across(path):
         raise ValueError(
             "`width` > 1 samples across the line in the plane of the last two axes, but a "
             "segment of the path does not move in that plane; use width=1"
         )
+    deltas = np.diff(path, axis=0)
+    moving = segment_lengths(path) > 0
+    in_plane = np.hypot(deltas[:, -2], deltas[:, -1])
     # The unit normal of each segment in the plane of the last two axes (the
     # direction of travel turned by 90 degrees), then of each sample's segment.
     normals = np.zeros_like(deltas)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .._core.export import check_axis_labels
+from .._core.paths import samples_across
 from .._core.profiles import Profile, line_profile
 from .intensity import read_plane
 from .transforms import image_displayed_axes, path_in_image, plane_spacing
@@ -70,8 +71,10 @@ def profile_shapes(
     -------
     list of (int, Profile)
         The index of each profiled shape in ``shapes.data`` and its profile, whose
-        ``coords`` are in the image's full data coordinates. Lines of zero length
-        and lines on a slice outside the image are skipped.
+        ``coords`` are in the image's full data coordinates. Lines of zero length,
+        lines on a slice outside the image and, with ``width > 1``, lines with a
+        segment that does not move in the plane of the last two axes (along a
+        stack, in 3D display) are skipped.
     """
     displayed = image_displayed_axes(viewer, image)
     if len(displayed) < 2:
@@ -91,6 +94,10 @@ def profile_shapes(
         path = path_in_image(viewer, image, shapes, index)
         plane_path = path[:, displayed]
         if not np.any(np.linalg.norm(np.diff(plane_path, axis=0), axis=1) > 0):
+            continue
+        if options.get("width", 1) > 1 and not samples_across(plane_path):
+            # In 3D display a segment along the stack has no "across" in the plane of
+            # the last two axes: that line is skipped, the others are still profiled.
             continue
         key = tuple(int(np.round(path[0, axis])) for axis in sliced)
         if any(not 0 <= k < shape[axis] for k, axis in zip(key, sliced, strict=True)):

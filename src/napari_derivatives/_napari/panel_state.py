@@ -261,6 +261,7 @@ def compute_panel_state(
             notes.append(
                 f"{skipped} line{'s' if skipped > 1 else ''} not profiled: "
                 "zero length, or off the image's shown slice"
+                + (", or along the stack with width > 1" if options.get("width", 1) > 1 else "")
             )
         if not paths:
             plot_hint = f"Draw a line or a path on {shapes.name!r} to profile {image.name!r}."

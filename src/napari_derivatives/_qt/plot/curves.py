@@ -71,6 +71,9 @@ def column_extremes(columns: np.ndarray, values: np.ndarray) -> np.ndarray:
     keep |= np.isnan(values)
     for extreme in (low, high):
         hits = np.flatnonzero(values == extreme[group])
+        if hits.size == 0:
+            # No finite sample at all (a line off the image): the NaNs are kept above.
+            continue
         # The first hit of each column (hits are in order, and so their columns).
         hit_groups = group[hits]
         keep[hits[np.append(True, hit_groups[1:] != hit_groups[:-1])]] = True
