@@ -89,12 +89,6 @@ RTOL, ATOL = 1e-9, 1e-12
 CHUNKED_CUBIC = 1e-8
 
 
-def hidden_edge_markers(monkey: Monkey, expected: list) -> bool:
-    """Whether the panel's edge markers layer is there and hidden."""
-    markers = monkey.panel.edges_layer
-    return markers is not None and not markers.visible
-
-
 @dataclasses.dataclass(frozen=True)
 class KnownBug:
     """A bug of the plugin the monkey steps over, so that it finds the next ones.
@@ -130,13 +124,6 @@ KNOWN_BUGS = (
         "viewer proxy napari gives plugin widgets (FutureWarning; gone in napari 0.10)",
         r"Private attribute access \('LayerList\._activate_on_insert'\)",
         warning=True,
-    ),
-    KnownBug(
-        "the edge markers layer, hidden, cannot lose points: napari 0.9 raises IndexError "
-        "on its border_color after fewer points are set, and the panel shows no curve",
-        r"index \d+ is out of bounds for axis 0",
-        applies=hidden_edge_markers,
-        blanks_plot=True,
     ),
 )
 

@@ -98,13 +98,6 @@ def sigmoid_edge(at, shape=(30, 50)):
 
 
 @pytest.mark.filterwarnings("ignore:Private attribute access:FutureWarning")  # the bug above
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug (napari 0.9's, reached through the panel): a hidden Points layer raises "
-    "IndexError when its border_color is set after fewer points; the edge markers update "
-    "does just that when the user has hidden them and a line goes, and the panel then "
-    "shows an error and no curve",
-)
 def test_hidden_edge_markers_follow_a_removed_line(make_napari_viewer, qtbot, monkeypatch):
     errors = []
     monkeypatch.setattr(line_derivative, "show_error", errors.append)

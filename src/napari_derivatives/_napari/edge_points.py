@@ -102,10 +102,19 @@ def update_edge_points(
             viewer.layers.append(layer)
         return layer
     data = np.array([layer.world_to_data(point) for point in world], dtype=float)
-    layer.data = data.reshape(-1, layer.ndim)
-    layer.features = features
-    if len(border):
-        layer.border_color = border
+    # napari (0.9) cannot recolour a hidden Points layer that lost points (its slice is
+    # stale: IndexError); the user may have hidden the markers, so show them meanwhile.
+    hidden = not layer.visible
+    if hidden:
+        layer.visible = True
+    try:
+        layer.data = data.reshape(-1, layer.ndim)
+        layer.features = features
+        if len(border):
+            layer.border_color = border
+    finally:
+        if hidden:
+            layer.visible = False
     if tuple(layer.units) != tuple(image.units):
         layer.units = image.units
     if layer.name != name:
