@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from napari_derivatives._qt.gradient_widget import gradient_layers_widget
+
 
 class FrameCounter:
     """The frames a ProfilePlot put on the canvas since counting began.
@@ -32,3 +34,17 @@ class FrameCounter:
 def count_frames():
     """Start counting the frames of a plot: ``counter = count_frames(plot)``."""
     return FrameCounter
+
+
+@pytest.fixture
+def viewer(make_napari_viewer):
+    """A real viewer (its window under Xvfb); Qt-free tests override it with a ViewerModel."""
+    return make_napari_viewer()
+
+
+@pytest.fixture
+def widget(viewer):
+    """The "Gradient layers" widget, docked in ``viewer``."""
+    gui = gradient_layers_widget()
+    viewer.window.add_dock_widget(gui, name="Gradient layers")
+    return gui

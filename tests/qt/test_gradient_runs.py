@@ -12,21 +12,8 @@ import pytest
 from qtpy.QtCore import Qt, QThreadPool
 
 from napari_derivatives._qt import gradient_widget as _gradient_widget
-from napari_derivatives._qt.gradient_widget import gradient_layers_widget
 
 KEY = "napari_derivatives"
-
-
-@pytest.fixture
-def viewer(make_napari_viewer):
-    return make_napari_viewer()
-
-
-@pytest.fixture
-def widget(viewer):
-    gui = gradient_layers_widget()
-    viewer.window.add_dock_widget(gui, name="Gradient layers")
-    return gui
 
 
 @pytest.fixture

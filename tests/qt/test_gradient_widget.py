@@ -10,24 +10,11 @@ import pytest
 import napari_derivatives as nd
 from napari_derivatives import BOUNDARY_MODES
 from napari_derivatives._qt import gradient_widget as _gradient_widget
-from napari_derivatives._qt.gradient_widget import gradient_layers_widget
 
 
 def shown(control):
     # `visible` reports on-screen visibility, and the test viewer is not shown.
     return not control.native.isHidden()
-
-
-@pytest.fixture
-def viewer(make_napari_viewer):
-    return make_napari_viewer()
-
-
-@pytest.fixture
-def widget(viewer):
-    gui = gradient_layers_widget()
-    viewer.window.add_dock_widget(gui, name="Gradient layers")
-    return gui
 
 
 def test_calling_the_widget_adds_layers_in_physical_units(viewer, widget, ramp_2d):

@@ -36,11 +36,6 @@ def horizontal(row, start, stop):
 
 
 @pytest.fixture
-def viewer(make_napari_viewer):
-    return make_napari_viewer()
-
-
-@pytest.fixture
 def errors(monkeypatch):
     """Error notifications shown by the panel; a test expecting none leaves it empty."""
     mock = Mock()

@@ -12,9 +12,9 @@ napari events after which the state may differ, and the ``*_choices`` and
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from napari.layers import Image, Shapes
+from napari.layers import Image, Layer, Shapes
 
 from .edge_points import edge_points_name, update_edge_points
 from .line_profiles import (
@@ -50,6 +50,16 @@ DIMS_EVENTS = ("current_step", "point", "order", "ndisplay")
 AXES_EVENTS = ("order", "ndisplay")
 
 
+_Layer = TypeVar("_Layer", bound=Layer)
+
+
+def _choices(viewer: napari.Viewer, kind: type[_Layer]) -> list[tuple[str, _Layer]]:
+    # Top layer first, as in napari's layer list.
+    return [
+        (layer.name, layer) for layer in reversed(list(viewer.layers)) if isinstance(layer, kind)
+    ]
+
+
 def image_choices(viewer: napari.Viewer) -> list[tuple[str, napari.layers.Image]]:
     """Return the image layers the panel offers, top layer first as in napari's list.
 
@@ -63,9 +73,7 @@ def image_choices(viewer: napari.Viewer) -> list[tuple[str, napari.layers.Image]
     list of (str, napari.layers.Image)
         Each layer's name and the layer.
     """
-    return [
-        (layer.name, layer) for layer in reversed(list(viewer.layers)) if isinstance(layer, Image)
-    ]
+    return _choices(viewer, Image)
 
 
 def shapes_choices(viewer: napari.Viewer) -> list[tuple[str, napari.layers.Shapes]]:
@@ -81,9 +89,7 @@ def shapes_choices(viewer: napari.Viewer) -> list[tuple[str, napari.layers.Shape
     list of (str, napari.layers.Shapes)
         Each layer's name and the layer.
     """
-    return [
-        (layer.name, layer) for layer in reversed(list(viewer.layers)) if isinstance(layer, Shapes)
-    ]
+    return _choices(viewer, Shapes)
 
 
 def default_image(viewer: napari.Viewer) -> napari.layers.Image | None:
