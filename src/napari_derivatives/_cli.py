@@ -47,6 +47,7 @@ from ._core.choices import BOUNDARY_MODES, METHODS, ORDERS, OUTPUTS, REDUCTIONS,
 from ._core.export import profiles_to_csv
 from ._core.gradients import gradient_outputs
 from ._core.profiles import line_profile
+from ._ngff import Axes, default_axes, unit_name, value_unit, with_options
 
 if TYPE_CHECKING:
     import dask.array as da
@@ -102,7 +103,8 @@ def _parser() -> argparse.ArgumentParser:
     common = _Parser(add_help=False)
     common.add_argument(
         "--spacing",
-        help="pixel size: one number, or one per axis, comma-separated (default 1)",
+        help="pixel size: one number, or one per axis, comma-separated (default: an "
+        "OME-Zarr input's scale, otherwise 1)",
     )
     common.add_argument(
         "--scheduler",
@@ -122,13 +124,22 @@ def _parser() -> argparse.ArgumentParser:
         help="write gradient components, magnitude and direction",
         description=(
             "Differentiate a TIFF, .npy or zarr image. A zarr input (an array, a group "
-            "holding one array, or a path inside a store) gives a zarr group OUTPUT "
-            "(ending in .zarr) with one float32 array per output, computed chunk by "
-            "chunk; a TIFF or .npy input gives a folder OUTPUT with one file per output "
-            "in the input's format (or a zarr group if OUTPUT ends in .zarr). " + _RGB_HELP
+            "holding one array or one OME-Zarr image, or a path inside a store) gives an "
+            "OUTPUT store (ending in .zarr) with one OME-Zarr image per output, "
+            "OUTPUT/NAME, its float32 array at OUTPUT/NAME/0, computed chunk by chunk; an "
+            "OME-Zarr input gives its pixel size, units and space axes as the defaults of "
+            "--spacing, --units and --axes. A TIFF or .npy input gives a folder OUTPUT with "
+            "one file per output in the input's format (or an OME-Zarr store if OUTPUT ends "
+            "in .zarr). " + _RGB_HELP
         ),
     )
     gradient.add_argument("input", metavar="INPUT")
+    gradient.add_argument(
+        "--units",
+        help="unit of the spacing: one NGFF unit name (micrometer, nanometer, second; um, "
+        "nm, s), or one per axis, comma-separated, written to the OME-Zarr outputs "
+        "(default: an OME-Zarr input's units, otherwise none)",
+    )
     gradient.add_argument("output", metavar="OUTPUT")
     gradient.add_argument(
         "--method", default=_default(gradient_outputs, "method"), choices=METHODS
@@ -217,12 +228,39 @@ def _given(args: argparse.Namespace, function: Callable[..., object], names: Ite
     return " with " + " ".join(shown) if shown else ""
 
 
-def _read(path: str) -> tuple[da.Array, str]:
+def _read(path: str) -> tuple[da.Array, str, Axes | None]:
     """Open an image and check that the core can differentiate it (numeric, real, >= 1-D)."""
-    image, kind = read_image(path)
+    image, kind, axes = read_image(path)
     with _core_errors({"image": str(path)}, f"cannot read {path}"):
         real_lazy_image(image)
-    return image, kind
+    if axes is not None and len(axes.names) != image.ndim:
+        raise CommandError(
+            f"cannot read {path}: its OME-Zarr metadata has {len(axes.names)} axes "
+            f"for an array of shape {image.shape}"
+        )
+    return image, kind, axes
+
+
+def _spacing(args: argparse.Namespace, axes: Axes | None) -> float | list[float] | None:
+    """The --spacing given (one number or one per axis), else an OME-Zarr input's scale."""
+    if args.spacing is None:
+        return None if axes is None else list(axes.scale)
+    spacing = _numbers(args.spacing, float, "--spacing")
+    return spacing[0] if len(spacing) == 1 else spacing
+
+
+def _units(text: str | None, ndim: int) -> list[str] | None:
+    if text is None:
+        return None
+    try:
+        units = [unit_name(part) for part in text.split(",") if part.strip()]
+    except ValueError as error:
+        raise CommandError("--units" + str(error).removeprefix("`units`")) from None
+    if len(units) not in (1, ndim):
+        raise CommandError(
+            f"--units must be one unit or {ndim} (one per axis), got {len(units)}: {text!r}"
+        )
+    return units * ndim if len(units) == 1 else units
 
 
 # --- the commands ------------------------------------------------------------------------
@@ -236,22 +274,24 @@ def _gradient_command(args: argparse.Namespace) -> None:
     to_zarr = output.suffix == ".zarr"
     output_kind = "zarr" if to_zarr else "folder"
     check_output(output, args.overwrite, output_kind)  # before reading anything
-    image, kind = _read(args.input)
+    image, kind, file_axes = _read(args.input)
     if kind == "zarr" and not to_zarr:
         raise CommandError(
             f"OUTPUT must end in .zarr for a zarr input (got {output}), "
             "so that the result is written chunk by chunk"
         )
+    units = _units(args.units, image.ndim)
     outputs = [name.strip() for name in args.outputs.split(",") if name.strip()]
+    axes = None if args.axes is None else _numbers(args.axes, int, "--axes")
+    if axes is None and file_axes is not None and len(file_axes.space) < image.ndim:
+        axes = list(file_axes.space)  # never across time or channels
     options = {
         "method": args.method,
-        "spacing": None if args.spacing is None else _numbers(args.spacing, float, "--spacing"),
-        "axes": None if args.axes is None else _numbers(args.axes, int, "--axes"),
+        "spacing": _spacing(args, file_axes),
+        "axes": axes,
         "sigma": args.sigma,
         "mode": args.mode,
     }
-    if options["spacing"] is not None and len(options["spacing"]) == 1:
-        options["spacing"] = options["spacing"][0]
     names = {"image": str(args.input), "outputs": "--outputs"}
     names |= {name: f"--{name}" for name in options}
     context = f"cannot differentiate {args.input} of shape {image.shape}"
@@ -267,8 +307,16 @@ def _gradient_command(args: argparse.Namespace) -> None:
     ):
         if to_zarr:
             chunks = tuple(max(sizes) for sizes in image.chunks)
-            attributes = {"source": str(args.input), **options}
-            work = write_zarr(results, target, output, chunks, attributes)
+            spacing = np.broadcast_to(np.asarray(options["spacing"] or 1.0, float), image.ndim)
+            ome = with_options(file_axes or default_axes(image.ndim), spacing.tolist(), units)
+            differentiated = range(image.ndim) if axes is None else axes
+            attributes = {
+                "source": str(args.input),
+                **options,
+                "units": ome.units,
+                "value_unit": value_unit(ome, [i % image.ndim for i in differentiated]),
+            }
+            work = write_zarr(results, target, output, chunks, attributes, ome)
             compute(work, client, args.quiet)
         else:
             write_files(compute(results, client, args.quiet), target, output, kind)
@@ -289,11 +337,10 @@ def _vertices(text: str, image: da.Array, source: str) -> np.ndarray:
 def _profile_command(args: argparse.Namespace) -> None:
     csv_path = Path(args.csv)
     check_output(csv_path, args.overwrite, "file")  # before reading anything
-    image, _ = _read(args.input)
+    image, _, file_axes = _read(args.input)
     paths = [_vertices(text, image, args.input) for text in args.line]
-    spacing = None if args.spacing is None else _numbers(args.spacing, float, "--spacing")
     options = {
-        "spacing": spacing[0] if spacing is not None and len(spacing) == 1 else spacing,
+        "spacing": _spacing(args, file_axes),
         "step": args.step,
         "order": args.order,
         "width": args.width,

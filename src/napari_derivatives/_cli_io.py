@@ -28,6 +28,7 @@ import numpy as np
 
 from ._core.choices import OUTPUTS
 from ._core.luminance import rgb_to_luminance
+from ._ngff import LEVEL, Axes, image_attributes, read_image_metadata
 
 if TYPE_CHECKING:
     import dask.array as da
@@ -90,12 +91,34 @@ class CheckedReads:
             raise CommandError(message) from None
 
 
-def _open_zarr(path: Path) -> zarr.Array:
+def _open_zarr(path: Path) -> tuple[zarr.Array, Axes | None]:
+    """Open the array of a zarr path, with its OME-Zarr axes if it is (in) an NGFF image."""
     import zarr
 
     node = zarr.open(str(path), mode="r")
     if isinstance(node, zarr.Array):
-        return node
+        # A level inside an image group (out.zarr/gx/0): the group holds its metadata.
+        parent = path.parent
+        if _is_zarr(parent):
+            found = read_image_metadata(zarr.open_group(str(parent), mode="r").attrs.asdict())
+            if found is not None and found[0] == path.name:
+                return node, found[1]
+        return node, None
+    found = read_image_metadata(node.attrs.asdict())
+    if found is not None:
+        return node[found[0]], found[1]
+    images = sorted(
+        name
+        for name, member in node.members(max_depth=None)
+        if isinstance(member, zarr.Group) and read_image_metadata(member.attrs.asdict())
+    )
+    if len(images) == 1:
+        return _open_zarr(path / images[0])
+    if images:
+        raise CommandError(
+            f"{path} is a zarr group with {len(images)} OME-Zarr images "
+            f"({', '.join(images)}); give the path of one, for example {path / images[0]}"
+        )
     arrays = sorted(
         (name, member)
         for name, member in node.members(max_depth=None)
@@ -109,7 +132,7 @@ def _open_zarr(path: Path) -> zarr.Array:
             if arrays
             else f"{path} is a zarr group without arrays"
         )
-    return arrays[0][1]
+    return arrays[0][1], None
 
 
 def _is_zarr(path: Path) -> bool:
@@ -129,14 +152,14 @@ def _read_tiff(path: Path) -> np.ndarray:
     return data
 
 
-def read_image(path: str | os.PathLike[str]) -> tuple[da.Array, str]:
-    """Open an image lazily, as a dask array, and name its format.
+def read_image(path: str | os.PathLike[str]) -> tuple[da.Array, str, Axes | None]:
+    """Open an image lazily, as a dask array, name its format, and read its OME-Zarr axes.
 
     Parameters
     ----------
     path : str or os.PathLike
         A ``.tif``/``.tiff`` or ``.npy`` file, or a zarr array, a zarr group
-        holding exactly one array, or a path inside a zarr store.
+        holding exactly one array or one OME-Zarr image, or a path inside a zarr store.
 
     Returns
     -------
@@ -147,6 +170,9 @@ def read_image(path: str | os.PathLike[str]) -> tuple[da.Array, str]:
         (:func:`napari_derivatives.rgb_to_luminance`), without the colour axis.
     kind : str
         ``"zarr"``, ``"tif"`` or ``"npy"``.
+    axes : Axes or None
+        The axes of an OME-Zarr image (its full-resolution level is ``image``), or
+        ``None`` for any other input.
 
     Raises
     ------
@@ -161,13 +187,13 @@ def read_image(path: str | os.PathLike[str]) -> tuple[da.Array, str]:
         raise CommandError(f"cannot read {path}: no such file or directory")
     try:
         if _is_zarr(path):
-            array = _open_zarr(path)
+            array, axes = _open_zarr(path)
             name = "read-zarr-" + tokenize(array, str(path))
             meta = np.empty((0,) * array.ndim, dtype=array.dtype)
             lazy = da.from_array(
                 CheckedReads(array, str(path)), chunks=array.chunks, name=name, meta=meta
             )
-            return lazy, "zarr"
+            return lazy, "zarr", axes
         if path.is_dir():
             raise CommandError(
                 f"cannot read {path}: a folder that is not a zarr array or group "
@@ -175,9 +201,9 @@ def read_image(path: str | os.PathLike[str]) -> tuple[da.Array, str]:
             )
         suffix = path.suffix.lower()
         if suffix in _TIFF_SUFFIXES:
-            return da.from_array(_read_tiff(path)), "tif"
+            return da.from_array(_read_tiff(path)), "tif", None
         if suffix == ".npy":
-            return da.from_array(np.load(path, mmap_mode="r")), "npy"
+            return da.from_array(np.load(path, mmap_mode="r")), "npy", None
     except CommandError:
         raise
     except Exception as error:
@@ -225,21 +251,24 @@ def write_zarr(
     label: Path,
     chunks: tuple[int, ...],
     attributes: Mapping[str, Any],
+    axes: Axes,
 ) -> Any:
-    """Create a zarr group at ``target`` and return the dask graph that fills it."""
+    """Create a zarr store at ``target`` and return the dask graph that fills it.
+
+    Each output is an OME-Zarr image group, ``target/NAME``, holding its array at
+    ``target/NAME/0`` and the ``multiscales`` metadata of ``axes``.
+    """
     import dask.array as da
     import zarr
 
     with writing(label):
         group = zarr.open_group(str(target), mode="w")
         group.attrs[OUTPUT_ATTRIBUTE] = dict(attributes)
-        arrays: list[Any] = [
-            CheckedWrites(
-                group.create_array(name, shape=data.shape, chunks=chunks, dtype="float32"),
-                str(label),
-            )
-            for name, data in results.items()
-        ]
+        arrays: list[Any] = []
+        for name, data in results.items():
+            image = group.create_group(name, attributes=image_attributes(axes, name))
+            array = image.create_array(LEVEL, shape=data.shape, chunks=chunks, dtype="float32")
+            arrays.append(CheckedWrites(array, str(label)))
     # dask annotates `targets` as numpy array-likes, but it needs only __setitem__.
     return da.store(list(results.values()), arrays, lock=False, compute=False)
 

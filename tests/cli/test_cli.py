@@ -68,9 +68,9 @@ def test_zarr_input_gives_a_zarr_group_with_the_api_values(tmp_path, zarr_volume
     expected = nd.gradient_outputs(
         volume, ALL_3D, method="sobel", spacing=(2, 0.5, 0.25), mode="reflect"
     )
-    assert sorted(group.array_keys()) == sorted(ALL_3D)
+    assert sorted(group.group_keys()) == sorted(ALL_3D)
     for name in ALL_3D:
-        stored = group[name]
+        stored = group[f"{name}/0"]
         assert stored.dtype == np.float32
         assert stored.chunks == (3, 8, 16)
         np.testing.assert_array_equal(stored[:], expected[name], err_msg=name)
@@ -108,7 +108,7 @@ def test_a_group_with_one_array_or_a_path_inside_it(tmp_path, volume):
         out = tmp_path / f"{source.name}-magnitude.zarr"
         argv = ["gradient", str(source), str(out), "--method", "scharr", "--quiet"]
         assert main([*argv, "--outputs", "magnitude"]) == 0
-        np.testing.assert_array_equal(zarr.open_array(str(out / "magnitude"))[:], expected)
+        np.testing.assert_array_equal(zarr.open_array(str(out / "magnitude/0"))[:], expected)
 
 
 def test_unreadable_inputs_exit_2_with_one_line(tmp_path, volume, capsys):
@@ -164,14 +164,14 @@ def test_existing_outputs_are_kept_unless_overwrite(tmp_path, zarr_volume, volum
     out = tmp_path / "out.zarr"
     argv = ["gradient", str(zarr_volume), str(out), "--outputs", "gx", "--quiet"]
     assert main(argv) == 0
-    before = zarr.open_array(str(out / "gx"))[:]
+    before = zarr.open_array(str(out / "gx/0"))[:]
     assert main([*argv[:4], "magnitude", "--quiet"]) == 2
     assert "--overwrite" in one_line_error(capsys)
-    np.testing.assert_array_equal(zarr.open_array(str(out / "gx"))[:], before)
+    np.testing.assert_array_equal(zarr.open_array(str(out / "gx/0"))[:], before)
     assert main([*argv[:4], "magnitude", "--quiet", "--overwrite"]) == 0
-    assert sorted(zarr.open_group(str(out), mode="r").array_keys()) == ["magnitude"]
+    assert sorted(zarr.open_group(str(out), mode="r").group_keys()) == ["magnitude"]
     np.testing.assert_array_equal(
-        zarr.open_array(str(out / "magnitude"))[:], nd.gradient_magnitude(volume)
+        zarr.open_array(str(out / "magnitude/0"))[:], nd.gradient_magnitude(volume)
     )
 
 
@@ -195,12 +195,12 @@ def test_a_failed_run_leaves_no_output_behind(tmp_path, zarr_volume, monkeypatch
     # An existing output survives a failed --overwrite.
     monkeypatch.undo()
     assert main(argv) == 0
-    before = zarr.open_group(str(out), mode="r")["gx"][:]
+    before = zarr.open_group(str(out), mode="r")["gx/0"][:]
     for failure in (fail, out_of_memory):
         monkeypatch.setattr(_cli, "compute", failure)
         with contextlib.suppress(RuntimeError):
             main([*argv, "--overwrite"])
-        np.testing.assert_array_equal(zarr.open_group(str(out), mode="r")["gx"][:], before)
+        np.testing.assert_array_equal(zarr.open_group(str(out), mode="r")["gx/0"][:], before)
         assert sorted(p.name for p in tmp_path.iterdir()) == ["out.zarr", "volume.zarr"]
 
 
@@ -261,7 +261,7 @@ def test_a_cluster_gives_the_single_machine_result(tmp_path, zarr_volume, volume
     here = zarr.open_group(str(tmp_path / "here.zarr"), mode="r")
     there = zarr.open_group(str(tmp_path / "there.zarr"), mode="r")
     for name in ("gx", "gz", "magnitude"):
-        np.testing.assert_array_equal(there[name][:], here[name][:])
+        np.testing.assert_array_equal(there[f"{name}/0"][:], here[f"{name}/0"][:])
     csv = tmp_path / "line.csv"
     argv = ["profile", str(zarr_volume), "--line", "2,0,0,7,23,27", "--csv", str(csv)]
     assert main([*argv, "--scheduler", cluster.scheduler_address, "--quiet"]) == 0
@@ -296,7 +296,7 @@ def test_profile_reads_only_the_chunks_under_the_line(tmp_path, rng, monkeypatch
     image = rng.normal(size=(64, 256)).astype(np.float32)
     recording = RecordingArray(image)
     lazy = da.from_array(recording, chunks=(16, 16), asarray=True)
-    monkeypatch.setattr(_cli, "read_image", lambda path: (lazy, "zarr"))
+    monkeypatch.setattr(_cli, "read_image", lambda path: (lazy, "zarr", None))
     csv = tmp_path / "line.csv"
     argv = ["profile", "image.zarr", "--line", "40,10,40,30", "--csv", str(csv)]
     assert main([*argv, "--order", str(order), "--quiet"]) == 0
