@@ -242,7 +242,7 @@ def _read(path: str) -> tuple[da.Array, str, Axes | None]:
 
 
 def _spacing(args: argparse.Namespace, axes: Axes | None) -> float | list[float] | None:
-    """The --spacing given (one number or one per axis), else an OME-Zarr input's scale."""
+    """Return the --spacing given (one number or one per axis), else an OME-Zarr scale."""
     if args.spacing is None:
         return None if axes is None else list(axes.scale)
     spacing = _numbers(args.spacing, float, "--spacing")

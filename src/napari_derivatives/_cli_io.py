@@ -106,7 +106,10 @@ def _open_zarr(path: Path) -> tuple[zarr.Array, Axes | None]:
         return node, None
     found = read_image_metadata(node.attrs.asdict())
     if found is not None:
-        return node[found[0]], found[1]
+        level = node[found[0]]
+        if not isinstance(level, zarr.Array):
+            raise CommandError(f"{path}: its OME-Zarr level {found[0]} is not an array")
+        return level, found[1]
     images = sorted(
         name
         for name, member in node.members(max_depth=None)

@@ -130,7 +130,7 @@ def with_options(axes: Axes, spacing: Sequence[float] | None, units: Sequence[st
 
 
 def image_attributes(axes: Axes, name: str) -> dict[str, Any]:
-    """The attributes of an NGFF 0.5 image group whose one array is at :data:`LEVEL`."""
+    """Return the attributes of an NGFF 0.5 image group, its one array at :data:`LEVEL`."""
     entries = []
     for axis, kind, unit in zip(axes.names, axes.types, axes.units, strict=True):
         entry = {"name": axis}
@@ -211,7 +211,7 @@ def read_image_metadata(attributes: Mapping[str, Any]) -> tuple[str, Axes] | Non
 
 
 def value_unit(axes: Axes, differentiated: Sequence[int]) -> str:
-    """The unit of the derivatives along ``differentiated``: ``intensity per micrometer``."""
+    """Name the unit of derivatives along ``differentiated``: ``intensity per micrometer``."""
     units = {axes.units[i] for i in differentiated}
     if len(units) == 1 and None not in units:
         return f"intensity per {units.pop()}"

@@ -142,7 +142,7 @@ def test_options_override_the_file_metadata(tmp_path):
 
 
 def test_outputs_read_back_as_inputs(tmp_path, plain_volume, capsys):
-    source, volume = plain_volume
+    source, _ = plain_volume
     first = tmp_path / "first.zarr"
     argv = ["gradient", str(source), str(first), "--outputs", "gx,gy", "--quiet"]
     assert main([*argv, "--spacing", "2,0.5,0.25", "--units", "um"]) == 0
