@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: test test-faults soak demo bench lint format docs-images clean system-deps
+.PHONY: test test-faults soak demo bench lint format docs docs-images clean system-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,17 @@ demo: $(STAMP) system-deps
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_gradients.py
 
+# The documentation site, with warnings as errors, into docs/_build/html; it runs every
+# examples/plot_*.py script of the gallery (viewer screenshots need the display).
+DOCS_STAMP := $(VENV)/.docs-stamp
+$(DOCS_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -e ".[testing,docs]"
+	touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP) system-deps
+	MPLBACKEND=Agg bash tools/with-display.sh $(BIN)/python -m sphinx -W --keep-going -b html docs docs/_build/html
+	@echo "The site: docs/_build/html/index.html"
+
 docs-images: $(STAMP) system-deps
 	bash tools/with-display.sh $(BIN)/python docs/make_images.py
 
@@ -54,3 +65,4 @@ format: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .ruff_cache
+	rm -rf docs/_build docs/auto_examples docs/reference/generated docs/reference/api.rst
