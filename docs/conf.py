@@ -19,7 +19,7 @@ DOCS = Path(__file__).resolve().parent
 
 project = "napari-derivatives"
 author = "napari-derivatives developers"
-copyright = "napari-derivatives developers"  # noqa: A001 - Sphinx's name
+copyright = "napari-derivatives developers"
 release = napari_derivatives.__version__
 version = release
 
