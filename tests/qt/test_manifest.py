@@ -51,3 +51,18 @@ def test_real_micrograph_sample_needs_no_download(make_napari_viewer):
     layer = viewer.layers["cell"]
     assert layer.data.shape == (660, 550)
     np.testing.assert_allclose(layer.scale, (0.107, 0.107))
+
+
+def test_the_time_lapse_sample_opens_with_its_scale_and_units(make_napari_viewer):
+    viewer = make_napari_viewer()
+    viewer.open_sample(PLUGIN, "time_lapse")
+    layer = viewer.layers["time lapse"]
+    assert layer.data.shape == (12, 24, 96, 128)
+    np.testing.assert_allclose(layer.scale, (10.0, 1.0, 0.5, 0.5))
+    assert [str(unit) for unit in layer.units] == [
+        "second",
+        "micrometer",
+        "micrometer",
+        "micrometer",
+    ]
+    assert tuple(layer.axis_labels) == ("t", "z", "y", "x")
