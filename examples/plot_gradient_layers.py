@@ -11,11 +11,12 @@ background ``gx`` is 2 / 0.5 = **4 counts per µm** and ``gy`` is 0, whatever th
 """
 
 import matplotlib.pyplot as plt
+from qtpy.QtWidgets import QApplication
 
 import napari
 import napari_derivatives as nd
 
-viewer = napari.Viewer(show=False)
+viewer = napari.Viewer()
 (image,) = viewer.open_sample("napari-derivatives", "edges")
 layers = nd.add_gradient_layers(
     viewer, image, method="sobel", outputs=("gx", "gy", "magnitude", "direction")
@@ -38,10 +39,11 @@ print(f"gy on the background: {gy.mean():.2f} counts per µm (the ramp: 0)")
 # along the axis, blue where it falls), the magnitude and the direction.
 viewer.grid.enabled = True
 viewer.grid.shape = (2, 3)
-screenshot = viewer.screenshot(canvas_only=True, size=(600, 900), flash=False)
+QApplication.processEvents()  # let the window draw, then picture its canvas
+figure = viewer.export_figure(flash=False)
 viewer.close()
 
 fig, ax = plt.subplots(figsize=(9, 6))
-ax.imshow(screenshot)
+ax.imshow(figure)
 ax.set_axis_off()
 plt.show()

@@ -19,6 +19,7 @@ import dask.array as da
 import matplotlib.pyplot as plt
 import numpy as np
 import zarr
+from qtpy.QtWidgets import QApplication
 from scipy import ndimage
 
 import napari
@@ -31,7 +32,7 @@ path = Path(tempfile.mkdtemp()) / "volume.zarr"
 zarr.create_array(str(path), shape=data.shape, chunks=(8, 96, 96), dtype="float32")[:] = data
 
 volume = da.from_zarr(str(path))  # nothing read yet
-viewer = napari.Viewer(show=False)
+viewer = napari.Viewer()
 layer = viewer.add_image(volume, scale=(2.0, 0.5, 0.5), units="um", name="volume")
 start = time.perf_counter()
 gx, magnitude = nd.add_gradient_layers(viewer, layer, method="sobel", outputs=("gx", "magnitude"))
@@ -53,10 +54,11 @@ print(f"largest difference from the volume in memory: {np.abs(plane - eager[24])
 # The viewer at that plane, the magnitude over the volume: the ball's blurred surface.
 viewer.dims.set_point(0, 24 * 2.0)
 layer.visible = gx.visible = False
-screenshot = viewer.screenshot(canvas_only=True, size=(500, 500), flash=False)
+QApplication.processEvents()  # let the window draw, then picture its canvas
+figure = viewer.export_figure(flash=False)
 viewer.close()
 
 fig, ax = plt.subplots(figsize=(5, 5))
-ax.imshow(screenshot)
+ax.imshow(figure)
 ax.set_axis_off()
 plt.show()
