@@ -2,7 +2,9 @@
 
 ``napari-derivatives gradient INPUT OUTPUT`` differentiates a TIFF, ``.npy`` or zarr
 image with dask, chunk by chunk (a zarr volume is never loaded whole) and writes one
-float32 array per output; ``napari-derivatives profile IMAGE --line ... --csv OUT``
+float32 array per output, as an OME-Zarr image (``OUTPUT/gx/0``, its axes, units and
+pixel size in ``OUTPUT/gx``: :mod:`napari_derivatives._ngff`), whose metadata it also
+reads from OME-Zarr inputs; ``napari-derivatives profile IMAGE --line ... --csv OUT``
 writes the CSV of the line derivative panel. ``--scheduler ADDRESS`` runs the work on
 an existing dask.distributed cluster. The values are those of the Python API. An RGB(A)
 TIFF is first converted to its Rec. 709 luminance, as the gradient widget does.

@@ -258,8 +258,8 @@ def write_zarr(
 ) -> Any:
     """Create a zarr store at ``target`` and return the dask graph that fills it.
 
-    Each output is an OME-Zarr image group, ``target/NAME``, holding its array at
-    ``target/NAME/0`` and the ``multiscales`` metadata of ``axes``.
+    Each output is an OME-Zarr image group, ``target/NAME``: its array at ``target/NAME/0``
+    (``dimension_names`` set, as NGFF 0.5 asks), the ``multiscales`` metadata of ``axes``.
     """
     import dask.array as da
     import zarr
@@ -270,7 +270,9 @@ def write_zarr(
         arrays: list[Any] = []
         for name, data in results.items():
             image = group.create_group(name, attributes=image_attributes(axes, name))
-            array = image.create_array(LEVEL, shape=data.shape, chunks=chunks, dtype="float32")
+            array = image.create_array(
+                LEVEL, shape=data.shape, chunks=chunks, dtype="float32", dimension_names=axes.names
+            )
             arrays.append(CheckedWrites(array, str(label)))
     # dask annotates `targets` as numpy array-likes, but it needs only __setitem__.
     return da.store(list(results.values()), arrays, lock=False, compute=False)

@@ -62,6 +62,7 @@ def test_each_output_is_an_ngff_image_at_its_physical_size(tmp_path, plain_volum
             "coordinateTransformations": [{"type": "scale", "scale": [2.0, 0.5, 0.25]}],
         }
         assert root[f"{name}/0"].shape == volume.shape
+        assert root[f"{name}/0"].metadata.dimension_names == ("z", "y", "x")
     assert root.attrs["napari_derivatives"]["value_unit"] == "intensity per micrometer"
 
 
