@@ -125,6 +125,17 @@ def non_negative_real(value: object, name: str) -> float:
     return number
 
 
+def contrast_limits(value: object, name: str = "contrast_limits") -> tuple[float, float]:
+    """Return ``value`` as (low, high), or raise a ValueError unless finite with low < high."""
+    try:
+        values = [float(number) for number in value]  # type: ignore[attr-defined]
+    except (TypeError, ValueError):
+        values = []
+    if len(values) != 2 or not all(map(math.isfinite, values)) or not values[0] < values[1]:
+        raise ValueError(f"`{name}` must be two finite numbers low < high, got {value!r}")
+    return values[0], values[1]
+
+
 def sigma(
     value: object, shape: tuple[int, ...], spacing: tuple[float, ...], axes: tuple[int, ...]
 ) -> float:
