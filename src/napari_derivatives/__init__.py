@@ -19,8 +19,9 @@ rgb_to_luminance
 
 napari glue (imports napari on first use)
 -----------------------------------------
-add_gradient_layers
-    Add (or update) gradient layers for an image layer of a viewer.
+add_gradient_layers, add_hessian_layers, add_orientation_layers
+    Add (or update) gradient, Hessian or orientation layers for an image layer of a
+    viewer.
 profile_shapes
     Profile an image layer along the lines of a Shapes layer.
 
@@ -42,6 +43,7 @@ from ._core.profiles import Edge, Profile, line_profile
 
 if TYPE_CHECKING:
     from ._napari.gradient_layers import add_gradient_layers
+    from ._napari.second_order_layers import add_hessian_layers, add_orientation_layers
     from ._napari.line_profiles import profile_shapes
 
 try:
@@ -52,6 +54,8 @@ except PackageNotFoundError:  # pragma: no cover - run from a source tree, not i
 
 _LAZY = {
     "add_gradient_layers": "._napari.gradient_layers",
+    "add_hessian_layers": "._napari.second_order_layers",
+    "add_orientation_layers": "._napari.second_order_layers",
     "profile_shapes": "._napari.line_profiles",
 }
 
@@ -65,6 +69,8 @@ __all__ = [
     "Profile",
     "__version__",
     "add_gradient_layers",
+    "add_hessian_layers",
+    "add_orientation_layers",
     "gradient",
     "gradient_direction",
     "gradient_magnitude",

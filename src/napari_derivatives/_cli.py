@@ -43,9 +43,10 @@ from ._cli_io import (
     writing,
 )
 from ._core.checks import real_lazy_image
-from ._core.choices import BOUNDARY_MODES, METHODS, ORDERS, OUTPUTS, REDUCTIONS, SAMPLING_MODES
+from ._core.choices import BOUNDARY_MODES, METHODS, ORDERS, REDUCTIONS, SAMPLING_MODES
 from ._core.export import profiles_to_csv
 from ._core.gradients import gradient_outputs
+from ._core.named_outputs import ALL_OUTPUTS, derivative_outputs
 from ._core.profiles import line_profile
 
 if TYPE_CHECKING:
@@ -119,9 +120,12 @@ def _parser() -> argparse.ArgumentParser:
     gradient = commands.add_parser(
         "gradient",
         parents=[common],
-        help="write gradient components, magnitude and direction",
+        help="write gradients, Hessians, orientation and their colour pictures",
         description=(
-            "Differentiate a TIFF, .npy or zarr image. A zarr input (an array, a group "
+            "Differentiate a TIFF, .npy or zarr image: gradient components, magnitude "
+            "and direction; Hessian components, Laplacian and eigenvalues; the structure "
+            "tensor's eigenvalues, orientation and coherence; the colour survey and the "
+            "direction colour (uint8 RGB, the colour axis last). A zarr input (an array, a group "
             "holding one array, or a path inside a store) gives a zarr group OUTPUT "
             "(ending in .zarr) with one float32 array per output, computed chunk by "
             "chunk; a TIFF or .npy input gives a folder OUTPUT with one file per output "
@@ -137,7 +141,7 @@ def _parser() -> argparse.ArgumentParser:
     gradient.add_argument(
         "--outputs",
         default=default_outputs,
-        help=f"comma-separated, among {', '.join(OUTPUTS)} (default {default_outputs})",
+        help=f"comma-separated, among {', '.join(ALL_OUTPUTS)} (default {default_outputs})",
     )
     gradient.add_argument(
         "--axes",
@@ -149,6 +153,19 @@ def _parser() -> argparse.ArgumentParser:
         type=float,
         default=_default(gradient_outputs, "sigma"),
         help="Gaussian sigma in units of spacing",
+    )
+    gradient.add_argument(
+        "--rho",
+        type=float,
+        default=_default(derivative_outputs, "rho"),
+        help="integration scale of the structure tensor (orientation, coherence, "
+        "structure_eigenvalue_N, colour_survey) in units of spacing",
+    )
+    gradient.add_argument(
+        "--contrast-limits",
+        metavar="LOW,HIGH",
+        help="intensities shown black and full brightness in colour_survey "
+        "(default: the minimum and maximum of the central plane)",
     )
     gradient.add_argument(
         "--mode", default=_default(gradient_outputs, "mode"), choices=BOUNDARY_MODES
@@ -227,7 +244,7 @@ def _read(path: str) -> tuple[da.Array, str]:
 
 # --- the commands ------------------------------------------------------------------------
 
-_GRADIENT_OPTIONS = ("method", "spacing", "axes", "sigma", "mode")
+_GRADIENT_OPTIONS = ("method", "spacing", "axes", "sigma", "rho", "mode")
 _PROFILE_OPTIONS = ("spacing", "step", "order", "width", "smooth", "reduce", "mode")
 
 
@@ -248,17 +265,24 @@ def _gradient_command(args: argparse.Namespace) -> None:
         "spacing": None if args.spacing is None else _numbers(args.spacing, float, "--spacing"),
         "axes": None if args.axes is None else _numbers(args.axes, int, "--axes"),
         "sigma": args.sigma,
+        "rho": args.rho,
         "mode": args.mode,
     }
     if options["spacing"] is not None and len(options["spacing"]) == 1:
         options["spacing"] = options["spacing"][0]
+    limits = None
+    if args.contrast_limits is not None:
+        limits = _numbers(args.contrast_limits, float, "--contrast-limits")
     names = {"image": str(args.input), "outputs": "--outputs"}
     names |= {name: f"--{name}" for name in options}
+    names["contrast_limits"] = "--contrast-limits"
     context = f"cannot differentiate {args.input} of shape {image.shape}"
-    context += _given(args, gradient_outputs, _GRADIENT_OPTIONS)
+    context += _given(args, derivative_outputs, _GRADIENT_OPTIONS)
     with _core_errors(names, context):
-        # One graph for all outputs: each block computes each component once.
-        results = gradient_outputs(image, outputs, shared=True, **options)
+        # One graph for the gradient outputs: each block computes each component once.
+        results = derivative_outputs(
+            image, outputs, shared=True, contrast_limits=limits, **options
+        )
 
     with (
         scheduler(args.scheduler) as client,

@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._core.choices import OUTPUTS
 from ._core.luminance import rgb_to_luminance
+from ._core.named_outputs import ALL_OUTPUTS
 
 if TYPE_CHECKING:
     import dask.array as da
@@ -226,7 +226,11 @@ def write_zarr(
     chunks: tuple[int, ...],
     attributes: Mapping[str, Any],
 ) -> Any:
-    """Create a zarr group at ``target`` and return the dask graph that fills it."""
+    """Create a zarr group at ``target`` and return the dask graph that fills it.
+
+    Each output gets its own dtype (float32 values, uint8 colour pictures) and the
+    input's ``chunks``; a colour picture's last axis (RGB) is one chunk.
+    """
     import dask.array as da
     import zarr
 
@@ -235,7 +239,12 @@ def write_zarr(
         group.attrs[OUTPUT_ATTRIBUTE] = dict(attributes)
         arrays: list[Any] = [
             CheckedWrites(
-                group.create_array(name, shape=data.shape, chunks=chunks, dtype="float32"),
+                group.create_array(
+                    name,
+                    shape=data.shape,
+                    chunks=(*chunks, *data.shape[len(chunks) :]),
+                    dtype=data.dtype,
+                ),
                 str(label),
             )
             for name, data in results.items()
@@ -245,14 +254,20 @@ def write_zarr(
 
 
 def write_files(computed: Mapping[str, np.ndarray], target: Path, label: Path, kind: str) -> None:
-    """Write one ``.tif`` or ``.npy`` file per output in a new folder ``target``."""
+    """Write one ``.tif`` or ``.npy`` file per output in a new folder ``target``.
+
+    Colour pictures (uint8, RGB last) are RGB TIFFs.
+    """
     with writing(label):
         target.mkdir()
         for name, data in computed.items():
             if kind == "tif":
                 import tifffile
 
-                tifffile.imwrite(target / f"{name}.tif", data)
+                colour = data.dtype == np.uint8
+                tifffile.imwrite(
+                    target / f"{name}.tif", data, photometric="rgb" if colour else None
+                )
             else:
                 np.save(target / f"{name}.npy", data)
 
@@ -264,7 +279,7 @@ def _replaceable(path: Path, kind: str) -> bool:
         return False
     entries = list(path.iterdir())
     if kind == "folder":
-        names = {f"{name}{suffix}" for name in OUTPUTS for suffix in (".tif", ".npy")}
+        names = {f"{name}{suffix}" for name in ALL_OUTPUTS for suffix in (".tif", ".npy")}
         return all(entry.name in names for entry in entries)
     try:
         metadata = json.loads((path / "zarr.json").read_text(encoding="utf-8"))
