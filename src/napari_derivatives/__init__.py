@@ -43,8 +43,8 @@ from ._core.profiles import Edge, Profile, line_profile
 
 if TYPE_CHECKING:
     from ._napari.gradient_layers import add_gradient_layers
-    from ._napari.second_order_layers import add_hessian_layers, add_orientation_layers
     from ._napari.line_profiles import profile_shapes
+    from ._napari.second_order_layers import add_hessian_layers, add_orientation_layers
 
 try:
     # The version is written once, in pyproject.toml; the installed metadata carries it.
