@@ -30,21 +30,27 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from queue import Empty, SimpleQueue
 from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
-import numpy.typing as npt
 
 from .arraytypes import AnyArray, Float32Array, FloatArray
+from .blockwork import (
+    Combine,
+    buffer,
+    direction_angle,
+    gradient_combine,
+    work_dtype,
+)
 from .boundary import axis_slice, extend_ends, fill_block, fold
 from .correlation import add_trend, correlate_valid, one_sided_ends
 from .kernels import Weights, kernel_symmetry, passes
 
-_Scalar = TypeVar("_Scalar", bound=np.generic)
 _Task = TypeVar("_Task")
+_Key = TypeVar("_Key", bound=Hashable)
 
 # Bytes of float32 in one padded block. A worker holds five buffers of about this size;
 # on the 2-core EPYC machines we measure on (1 MiB L2 per core, 32 MiB L3), 512 KiB to
@@ -73,11 +79,6 @@ class _Pass(NamedTuple):
     @property
     def radius(self) -> int:
         return self.weights.size // 2
-
-
-def _buffer(flat: npt.NDArray[_Scalar], shape: tuple[int, ...]) -> npt.NDArray[_Scalar]:
-    """Return a C-contiguous view of ``shape`` at the start of the 1-D buffer ``flat``."""
-    return flat[: math.prod(shape)].reshape(shape)
 
 
 def worker_count(n_blocks: int, n_pixels: int) -> int:
@@ -162,13 +163,9 @@ def differentiate(
     if central:
         # One-sided differences replace the two end samples, so the extension is unused.
         mode = "nearest"
-    chains = {}
-    for axis in wanted:
-        chain = []
-        for other, weights in passes(axis, axes, spacing, method, sigma):
-            folded, trend = fold(weights, shape[other], mode)
-            chain.append(_Pass(other, folded, kernel_symmetry(folded), trend))
-        chains[axis] = chain
+    chains = _built(
+        {axis: passes(axis, axes, spacing, method, sigma) for axis in wanted}, shape, mode
+    )
     results: dict[int | str, Float32Array] = {
         axis: np.empty(shape, dtype=np.float32) for axis in keep
     }
@@ -182,27 +179,78 @@ def differentiate(
     apart = all(chain[0].axis == 0 for chain in chains.values())  # never for central
     if apart and halo_bytes > max(HALO_BYTES, HALO_SHARE * array.size * dtype.itemsize):
         _first_axis_apart(array, chains, mode, results, axes, wanted, keep, magnitude, direction)
-    else:
-        steps = {axis: spacing[axis] for axis in wanted} if central else None
-        _run_blocks(array, chains, mode, results, axes, keep, magnitude, direction, steps)
+        return results
+    steps = {axis: spacing[axis] for axis in wanted} if central else None
+    combine = gradient_combine(results, axes) if magnitude or direction else None
+    _run_blocks(array, chains, mode, results, keep, combine, steps)
     return results
+
+
+def run_chains(
+    array: AnyArray,
+    chains: Mapping[Hashable, Sequence[tuple[int, Weights]]],
+    mode: str,
+    *,
+    keep: Sequence[Hashable] = (),
+    combine: Combine | None = None,
+) -> dict[Hashable, Float32Array]:
+    """Run chains of 1-D passes over blocks of ``array``, as :func:`differentiate` does.
+
+    Parameters
+    ----------
+    array : ndarray
+        Validated real image of any dtype, read a block at a time in the work dtype.
+    chains : mapping
+        The ``(axis, weights)`` passes of each component (each chain at least one
+        pass), keyed by any hashable name; each pass reads its input extended by
+        ``mode`` along its axis.
+    mode : str
+        A border mode of :data:`.choices.BOUNDARY_MODES`.
+    keep : sequence
+        Keys of the components returned as full float32 images.
+    combine : callable, optional
+        Called once per block with the block's components (see :data:`Combine`).
+
+    Returns
+    -------
+    dict
+        The kept components, float32 arrays of ``array.shape``. Wide kernels make each
+        block hold wide halo rows (no strips as in :func:`differentiate`).
+    """
+    results = {key: np.empty(array.shape, dtype=np.float32) for key in keep}
+    _run_blocks(
+        array, _built(chains, array.shape, mode), mode, results, tuple(keep), combine, None
+    )
+    return results
+
+
+def _built(
+    chains: Mapping[_Key, Sequence[tuple[int, Weights]]], shape: tuple[int, ...], mode: str
+) -> dict[_Key, list[_Pass]]:
+    """Return the passes of each chain, with kernels longer than their axis folded onto it."""
+    built: dict[_Key, list[_Pass]] = {}
+    for key, steps in chains.items():
+        built[key] = []
+        for axis, weights in steps:
+            folded, trend = fold(weights, shape[axis], mode)
+            built[key].append(_Pass(axis, folded, kernel_symmetry(folded), trend))
+    return built
 
 
 def _run_blocks(
     source: AnyArray,
-    chains: dict[int, list[_Pass]],
+    chains: Mapping[_Key, list[_Pass]],
     mode: str,
-    results: dict[int | str, Float32Array],
-    axes: tuple[int, ...],
-    keep: tuple[int, ...],
-    magnitude: bool,
-    direction: bool,
+    results: Mapping[Any, Float32Array],
+    keep: Sequence[_Key],
+    combine: Combine | None,
     central: dict[int, float] | None,
 ) -> None:
     """Run every chain over blocks of rows of ``source`` into ``results`` (see the module).
 
-    ``central`` holds the pixel size of each axis for central differences, whose ends
-    become one-sided; None for the other methods.
+    The kept components go to ``results``; ``combine`` makes outputs of every block's
+    components. ``central`` holds the pixel size of each axis for central differences
+    (chains keyed by axis), whose ends become one-sided; None for the other methods.
     """
     shape = source.shape
     ndim = source.ndim
@@ -242,15 +290,15 @@ def _run_blocks(
         start, stop = block
         fill_flat, ping, pong, scratch, *component_flats = buffers
         block_shape = (stop - start, *shape[1:])
-        filled = _buffer(fill_flat, (stop - start + 2 * pads[0], *fill_row))
+        filled = buffer(fill_flat, (stop - start + 2 * pads[0], *fill_row))
         fill_block(source, start, stop, pads, mode, filled)
-        components = {}
+        components: dict[Hashable, FloatArray] = {}
         temporaries = iter(component_flats)
         for axis, chain in chains.items():
             if axis in keep:
                 target = results[axis][start:stop]
             else:
-                target = _buffer(next(temporaries), block_shape)
+                target = buffer(next(temporaries), block_shape)
             # The first pass reads the filled block, extended along its own axis only.
             first = chain[0]
             current = filled[
@@ -271,7 +319,7 @@ def _run_blocks(
                     following = chain[index + 1]
                     extended_shape = list(block_shape)
                     extended_shape[following.axis] += 2 * following.radius
-                    following_input = _buffer(
+                    following_input = buffer(
                         ping if index % 2 == 0 else pong, tuple(extended_shape)
                     )
                     out = following_input[
@@ -287,7 +335,7 @@ def _run_blocks(
                     step.weights,
                     step.axis,
                     out,
-                    _buffer(scratch, block_shape),
+                    buffer(scratch, block_shape),
                     step.symmetry,
                 )
                 if step.trend:
@@ -299,18 +347,11 @@ def _run_blocks(
                     extend_ends(following_input, following.axis, following.radius, mode)
                     current = following_input
             if central is not None:
+                assert isinstance(axis, int)
                 one_sided_ends(view, axis, central[axis], target, start, stop, shape)
             components[axis] = target
-        if magnitude:
-            _add_square_roots(
-                list(components.values()),
-                results["magnitude"][start:stop],
-                _buffer(scratch, block_shape),
-            )
-        if direction:
-            _direction(
-                components[axes[-2]], components[axes[-1]], out=results["direction"][start:stop]
-            )
+        if combine is not None:
+            combine(components, start, stop, buffer(scratch, block_shape))
 
     _in_parallel(blocks, source.size, buffers, run_block)
 
@@ -348,10 +389,8 @@ def _first_axis_apart(
             if intermediate is None:
                 intermediate = np.empty(shape, dtype=work_dtype(array.dtype))
             _first_pass_in_strips(array, first, mode, intermediate)
-            component: dict[int | str, Float32Array] = {axis: target}
-            _run_blocks(
-                intermediate, {axis: rest}, mode, component, axes, (axis,), False, False, None
-            )
+            component: dict[Hashable, Float32Array] = {axis: target}
+            _run_blocks(intermediate, {axis: rest}, mode, component, (axis,), None, None)
         else:
             _first_pass_in_strips(array, first, mode, target)
         if magnitude:
@@ -373,7 +412,7 @@ def _first_axis_apart(
         d_row = results.get(axes[-2], results["direction"])
         d_col = results[axes[-1]] if axes[-1] in keep else spare
         assert d_col is not None
-        _direction(d_row, d_col, out=results["direction"])
+        direction_angle(d_row, d_col, out=results["direction"])
 
 
 def _first_pass_in_strips(array: AnyArray, step: _Pass, mode: str, out: FloatArray) -> None:
@@ -397,46 +436,12 @@ def _first_pass_in_strips(array: AnyArray, step: _Pass, mode: str, out: FloatArr
     def run_strip(strip: tuple[int, int], buffers: list[FloatArray]) -> None:
         columns = (slice(None), slice(*strip)) if array.ndim > 1 else (slice(None),)
         part = out[columns]
-        padded = _buffer(buffers[0], (size + 2 * radius, *part.shape[1:]))
+        padded = buffer(buffers[0], (size + 2 * radius, *part.shape[1:]))
         np.copyto(padded[radius : radius + size], array[columns], casting="unsafe")
         extend_ends(padded, 0, radius, mode)
-        scratch = _buffer(buffers[1], part.shape)
+        scratch = buffer(buffers[1], part.shape)
         correlate_valid(padded, step.weights, 0, part, scratch, step.symmetry)
         if step.trend:
             add_trend(padded, 0, (radius, radius + size - 1), step.trend, part)
 
     _in_parallel(strips, array.size, buffers, run_strip)
-
-
-def _add_square_roots(
-    components: list[Float32Array], out: Float32Array, square: FloatArray
-) -> None:
-    """Write the square root of the sum of the squares of ``components`` into ``out``."""
-    for index, component in enumerate(components):
-        np.multiply(component, component, out=out if index == 0 else square)
-        if index:
-            out += square
-    np.sqrt(out, out=out)
-
-
-def work_dtype(dtype: np.dtype[Any]) -> np.dtype[np.floating[Any]]:
-    """Return the dtype the passes work in for an image of ``dtype``.
-
-    float32 holds integers exactly only up to 2**24 and keeps 7 digits: an image of
-    wide integers, or of float64 values large next to their variations (1e6 + 0.01 x),
-    would lose its differences in the cast. Those are read and filtered in float64;
-    8- and 16-bit and float32 images in float32 (twice as fast). Results are float32.
-    """
-    dtype = np.dtype(dtype)
-    wide = (dtype.kind == "f" and dtype.itemsize > 4) or (
-        dtype.kind in "iu" and dtype.itemsize > 2
-    )
-    return np.dtype(np.float64 if wide else np.float32)
-
-
-def _direction(d_row: Float32Array, d_col: Float32Array, out: Float32Array) -> Float32Array:
-    direction: Float32Array = np.arctan2(d_row, d_col, out=out)
-    # atan2(-0.0, x < 0) is -pi, and float32 rounding can reach it too: fold it onto +pi.
-    half_turn = np.float32(np.pi)
-    np.copyto(direction, half_turn, where=direction <= -half_turn)
-    return direction

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, overload
 
 import numpy.typing as npt
 
-from . import checks, engine, missing
+from . import blockwork, checks, engine, missing
 from .arraytypes import AnyArray, Float32Array
 from .choices import BOUNDARY_MODES, DEFAULT_MODE, METHODS, OUTPUTS
 from .outputs import plan_outputs
@@ -61,7 +61,7 @@ def _prepare(
     array = checks.real_lazy_image(image) if checks.is_dask(image) else checks.real_image(image)
     if missing.is_masked(image):
         # np.asarray dropped the mask: start again from the masked array itself.
-        array = missing.masked_as_nan(image, engine.work_dtype(array.dtype))
+        array = missing.masked_as_nan(image, blockwork.work_dtype(array.dtype))
     normalised_axes = checks.axes(axes, array.shape)
     pixel_sizes = tuple(float(size) for size in checks.spacing(spacing, array.ndim))
     # Only the Gaussian has a sigma: the other methods never read it, whatever it is.
