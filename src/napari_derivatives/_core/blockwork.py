@@ -7,7 +7,7 @@ Small pieces shared by the engine (:mod:`.engine`) and the operators built on it
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import numpy as np
@@ -20,7 +20,7 @@ _Scalar = TypeVar("_Scalar", bound=np.generic)
 #: What combines a block's components into outputs: called with the components of the
 #: block (keyed as their chains), its first and last row + 1, and a scratch block of the
 #: work dtype; it writes into the rows of its outputs.
-Combine = Callable[[Mapping[Hashable, FloatArray], int, int, FloatArray], None]
+Combine = Callable[[Mapping[Any, FloatArray], int, int, FloatArray], None]
 
 
 def buffer(flat: npt.NDArray[_Scalar], shape: tuple[int, ...]) -> npt.NDArray[_Scalar]:
@@ -70,7 +70,7 @@ def gradient_combine(results: Mapping[int | str, Float32Array], axes: tuple[int,
     """
 
     def combine(
-        components: Mapping[Hashable, FloatArray], start: int, stop: int, scratch: FloatArray
+        components: Mapping[Any, FloatArray], start: int, stop: int, scratch: FloatArray
     ) -> None:
         if "magnitude" in results:
             _add_square_roots(list(components.values()), results["magnitude"][start:stop], scratch)

@@ -40,9 +40,11 @@ def symmetric_eigenvalues(upper: Sequence[FloatArray], out: Sequence[Float32Arra
     if size == 1:
         np.copyto(out[0], upper[0], casting="same_kind")
     elif size == 2:
-        _eigenvalues_2x2(*upper, out=out)
+        a, b, c = upper
+        _eigenvalues_2x2(a, b, c, out)
     else:
-        _eigenvalues_3x3(*upper, out=out)
+        a, d, e, b, f, c = upper
+        _eigenvalues_3x3(a, d, e, b, f, c, out)
 
 
 def _eigenvalues_2x2(
@@ -107,8 +109,8 @@ def _eigenvalues_3x3(
     angle *= _THIRD
     scale *= _TWO
     third_turn = np.float32(2.0 * np.pi / 3.0)
-    for index, shift in enumerate((0.0, -third_turn, third_turn)):
-        np.add(angle, np.float32(shift), out=term)
+    for index, shift in enumerate((np.float32(0.0), -third_turn, third_turn)):
+        np.add(angle, shift, out=term)
         np.cos(term, out=term)
         term *= scale
         np.add(mean, term, out=out[index])

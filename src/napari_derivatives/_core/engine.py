@@ -1,18 +1,15 @@
 """The engine: every operator as separable passes over cache-sized blocks, on threads.
 
-Every operator is a chain of 1-D correlations, one per differentiated axis (see
-:mod:`.kernels`). Run over the whole image, each pass reads and writes 64 MB for a
-4096 x 4096 image, and a float32 copy of the input plus a scratch image come on top of
-the outputs. Instead the engine cuts the first axis into blocks small enough for the
+Every operator is a chain of 1-D correlations, one per axis (see :mod:`.kernels`).
+Run over the whole image, each pass would read and write 64 MB for a 4096 x 4096
+image. Instead the engine cuts the first axis into blocks small enough for the
 per-core cache and runs every chain on a block before the next: it converts the block
 to the work dtype with its halo rows (extended by the mode where the image ends), and
-each pass writes into the next pass's input, which is extended along that pass's axis
-by the mode (:mod:`.boundary`) before it runs; so every 1-D pass sees its input
-continued past the border as :mod:`scipy.ndimage`'s successive 1-D filters see it, and
-the passes read only real samples and need no border logic. The last pass writes
-straight into the outputs. Peak extra memory is the outputs plus a few blocks per
-worker. numpy releases the GIL inside its loops, so blocks run on a thread per core.
-Timings and memory: docs/performance.md (benchmarks/bench_gradients.py).
+each pass writes into the next pass's input, extended along that pass's axis by the
+mode (:mod:`.boundary`), as :mod:`scipy.ndimage`'s successive 1-D filters see it. The
+last pass writes into the outputs (a combination of the chains, :data:`Combine`, too).
+Peak extra memory is the outputs plus a few blocks per worker, on a thread per core
+(numpy releases the GIL). Timings and memory: docs/performance.md.
 
 Wide kernels. A kernel longer than its axis is folded onto it (:func:`.boundary.fold`),
 so no pass reads more than about the axis's length past the border. When the halo
@@ -188,12 +185,12 @@ def differentiate(
 
 def run_chains(
     array: AnyArray,
-    chains: Mapping[Hashable, Sequence[tuple[int, Weights]]],
+    chains: Mapping[_Key, Sequence[tuple[int, Weights]]],
     mode: str,
     *,
-    keep: Sequence[Hashable] = (),
+    keep: Sequence[_Key] = (),
     combine: Combine | None = None,
-) -> dict[Hashable, Float32Array]:
+) -> dict[_Key, Float32Array]:
     """Run chains of 1-D passes over blocks of ``array``, as :func:`differentiate` does.
 
     Parameters
@@ -228,13 +225,12 @@ def _built(
     chains: Mapping[_Key, Sequence[tuple[int, Weights]]], shape: tuple[int, ...], mode: str
 ) -> dict[_Key, list[_Pass]]:
     """Return the passes of each chain, with kernels longer than their axis folded onto it."""
-    built: dict[_Key, list[_Pass]] = {}
-    for key, steps in chains.items():
-        built[key] = []
-        for axis, weights in steps:
-            folded, trend = fold(weights, shape[axis], mode)
-            built[key].append(_Pass(axis, folded, kernel_symmetry(folded), trend))
-    return built
+    folded = {
+        key: [(axis, *fold(w, shape[axis], mode)) for axis, w in c] for key, c in chains.items()
+    }
+    return {
+        key: [_Pass(a, w, kernel_symmetry(w), t) for a, w, t in c] for key, c in folded.items()
+    }
 
 
 def _run_blocks(
@@ -281,6 +277,9 @@ def _run_blocks(
     )
     n_temporary = len(chains) - len(keep)
 
+    if dtype != np.float32:
+        step_size = max(step_size, block_size)
+
     def buffers() -> list[FloatArray]:
         sizes = (fill_size, step_size, step_size, block_size)
         own = [np.empty(size, dtype=dtype) for size in sizes]
@@ -313,7 +312,9 @@ def _run_blocks(
             for index, step in enumerate(chain):
                 following_input = None
                 if index == len(chain) - 1:
-                    out = target
+                    # A float64 block is summed in float64 and rounded to float32 once.
+                    wide = dtype != target.dtype
+                    out = buffer(ping if index % 2 == 0 else pong, block_shape) if wide else target
                 else:
                     # Write straight into the middle of the next pass's extended input.
                     following = chain[index + 1]
@@ -346,6 +347,8 @@ def _run_blocks(
                 if following_input is not None:
                     extend_ends(following_input, following.axis, following.radius, mode)
                     current = following_input
+                elif out is not target:
+                    np.copyto(target, out, casting="same_kind")
             if central is not None:
                 assert isinstance(axis, int)
                 one_sided_ends(view, axis, central[axis], target, start, stop, shape)

@@ -246,8 +246,9 @@ def gaussian_kernel(sigma_px: float, order: int) -> Weights:
     returns the order-``order`` derivative of any polynomial of degree ``order``
     exactly (and of degree ``order + 1``, by parity). Orders 0 and 1 are the kernels
     of the gradients (unit sum, unit first moment). Below a quarter of the smallest
-    radius, ``(order + 1) // 2`` pixels, the Gaussian is widened to that (its tails would underflow); the moments
-    still hold, and the kernel tends to the finite difference ([1, -2, 1] for order 2).
+    radius, ``(order + 1) // 2`` pixels, the Gaussian is widened to that (its tails
+    would underflow); the moments still hold, and the kernel tends to the finite
+    difference ([1, -2, 1] for order 2, [1, -4, 6, -4, 1] for order 4).
 
     Parameters
     ----------
@@ -272,11 +273,10 @@ def gaussian_kernel(sigma_px: float, order: int) -> Weights:
     moments = (monomials / factorials[:, np.newaxis]) @ basis.T
     target = (powers == order).astype(np.float64) / width**order
     weights: Weights = np.linalg.solve(moments, target) @ basis
-    if order % 2:
-        weights = 0.5 * (weights - weights[::-1])
-    else:
-        weights = 0.5 * (weights + weights[::-1])
-    return weights
+    # Exactly (anti)symmetric, so that the engine pairs its taps.
+    parity = -1.0 if order % 2 else 1.0
+    symmetric: Weights = 0.5 * (weights + parity * weights[::-1])
+    return symmetric
 
 
 def order_passes(
