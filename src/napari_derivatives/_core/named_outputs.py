@@ -20,6 +20,15 @@ from .second_order import second_order_outputs
 #: Every output id, in the order of the layers and the command line's help.
 ALL_OUTPUTS = (*OUTPUTS, *SECOND_ORDER_OUTPUTS, *COLOUR_OUTPUTS)
 
+#: The second-order outputs of the structure tensor (the others are the Hessian's).
+STRUCTURE_OUTPUTS = (
+    "structure_eigenvalue_1",
+    "structure_eigenvalue_2",
+    "structure_eigenvalue_3",
+    "orientation",
+    "coherence",
+)
+
 
 def derivative_outputs(
     image: Any,
@@ -91,6 +100,10 @@ def derivative_outputs(
         computed["direction_colour"] = direction_colour(
             both["direction"], both["magnitude"], scale=scale
         )
+    # The structure tensor is always Gaussian: a gradient operator's name (the command
+    # line's --method) matters only to the Hessian outputs.
+    hessian_wanted = any(name not in STRUCTURE_OUTPUTS for name in second_names)
+    second_method = method if hessian_wanted else "gaussian"
     if "colour_survey" in names:
         survey = second_order_outputs(
             image, ("orientation", "coherence"), sigma=sigma, rho=rho, **options
@@ -105,6 +118,12 @@ def derivative_outputs(
         )
     if second_names:
         computed |= second_order_outputs(
-            image, second_names, method=method, sigma=sigma, rho=rho, **options
+            image,
+            second_names,
+            method=second_method,
+            sigma=sigma,
+            rho=rho,
+            shared=shared,
+            **options,
         )
     return {name: computed[name] for name in names}
