@@ -77,3 +77,10 @@ SECOND_ORDER_OUTPUTS = (
 #: Colour pictures among the named outputs (uint8 RGB, see :mod:`.colour`): the
 #: structure tensor's colour survey and the gradient's direction colour.
 COLOUR_OUTPUTS = ("colour_survey", "direction_colour")
+
+#: The second-order outputs of the structure tensor (the others are the Hessian's).
+STRUCTURE_OUTPUTS = tuple(
+    name
+    for name in SECOND_ORDER_OUTPUTS
+    if name.startswith("structure") or name in ("orientation", "coherence")
+)

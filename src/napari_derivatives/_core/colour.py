@@ -73,13 +73,18 @@ def hsv_to_rgb(hue: npt.ArrayLike, saturation: npt.ArrayLike, value: npt.ArrayLi
 
 def orientation_hue(angle: npt.ArrayLike) -> npt.NDArray[np.float32]:
     """Return the hue in [0, 1) of an orientation in radians, cyclic over pi (0 is red)."""
-    return np.mod(np.asarray(angle, dtype=np.float32) / np.float32(math.pi), 1).astype(np.float32)
+    hue: npt.NDArray[np.float32] = np.mod(
+        np.asarray(angle, dtype=np.float32) / np.float32(math.pi), np.float32(1)
+    )
+    return hue
 
 
-def direction_hue(angle: npt.ArrayLike) -> npt.NDArray[np.float32]:
+def _direction_hue(angle: npt.ArrayLike) -> npt.NDArray[np.float32]:
     """Return the hue in [0, 1) of a direction in radians, cyclic over 2 pi (0 is red)."""
-    hue = np.asarray(angle, dtype=np.float32) / np.float32(2 * math.pi)
-    return np.mod(hue, 1).astype(np.float32)
+    hue: npt.NDArray[np.float32] = np.mod(
+        np.asarray(angle, dtype=np.float32) / np.float32(2 * math.pi), np.float32(1)
+    )
+    return hue
 
 
 def _survey_block(
@@ -95,7 +100,7 @@ def _survey_block(
 
 def _direction_block(direction: npt.ArrayLike, magnitude: npt.ArrayLike, scale: float) -> RGBArray:
     brightness = np.asarray(magnitude, dtype=np.float32) / np.float32(scale)
-    return hsv_to_rgb(direction_hue(direction), 1.0, brightness)
+    return hsv_to_rgb(_direction_hue(direction), 1.0, brightness)
 
 
 def _colour_map(block: Any, arrays: Sequence[Any], *args: float) -> Any:

@@ -12,22 +12,19 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import checks
-from .choices import COLOUR_OUTPUTS, DEFAULT_MODE, OUTPUTS, SECOND_ORDER_OUTPUTS
+from .choices import (
+    COLOUR_OUTPUTS,
+    DEFAULT_MODE,
+    OUTPUTS,
+    SECOND_ORDER_OUTPUTS,
+    STRUCTURE_OUTPUTS,
+)
 from .colour import brightness_scale, colour_survey, direction_colour, intensity_limits
 from .gradients import gradient_outputs
 from .second_order import second_order_outputs
 
 #: Every output id, in the order of the layers and the command line's help.
 ALL_OUTPUTS = (*OUTPUTS, *SECOND_ORDER_OUTPUTS, *COLOUR_OUTPUTS)
-
-#: The second-order outputs of the structure tensor (the others are the Hessian's).
-STRUCTURE_OUTPUTS = (
-    "structure_eigenvalue_1",
-    "structure_eigenvalue_2",
-    "structure_eigenvalue_3",
-    "orientation",
-    "coherence",
-)
 
 
 def derivative_outputs(

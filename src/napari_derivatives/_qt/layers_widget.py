@@ -235,7 +235,11 @@ class LayersWidget(FunctionGui[..., Any]):
         call_button: str,
         controls: Mapping[str, Mapping[str, Any]],
     ) -> None:
-        super().__init__(function, call_button=call_button, param_options=dict(controls))
+        super().__init__(
+            function,
+            call_button=call_button,
+            param_options={k: dict(v) for k, v in controls.items()},
+        )
         self.title = title
         self.worker: GeneratorWorker | None = None
         self.cancel_button = PushButton(
