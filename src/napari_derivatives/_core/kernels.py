@@ -228,7 +228,7 @@ MAX_GAUSSIAN_ORDER = 4
 MAX_CENTRAL_ORDER = 2
 
 
-def gaussian_order_radius(sigma_px: float, order: int) -> int:
+def _gaussian_order_radius(sigma_px: float, order: int) -> int:
     """Return the radius of the order-``order`` Gaussian kernel: at least ``(order + 1) // 2``.
 
     Orders 0 and 1 reach :func:`gaussian_radius`; orders 3 and 4 at least 2 taps each
@@ -262,7 +262,7 @@ def gaussian_kernel(sigma_px: float, order: int) -> Weights:
         return smooth_weights
     if order == 1:
         return derivative_weights
-    radius = gaussian_order_radius(sigma_px, order)
+    radius = _gaussian_order_radius(sigma_px, order)
     # Offsets in units of the Gaussian's width keep the moment equations well scaled.
     width = max(sigma_px, (order + 1) // 2 / 4.0)
     scaled = np.arange(-radius, radius + 1, dtype=np.float64) / width

@@ -33,7 +33,7 @@ __all__ = ["second_order_outputs"]
 MAX_EIGEN_AXES = 3
 
 
-class Prepared:
+class _Prepared:
     """A checked image and its normalised options, as :func:`prepare` returns them."""
 
     def __init__(
@@ -73,7 +73,7 @@ def prepare(
     mode: str = DEFAULT_MODE,
     plane: bool = False,
     eigen: bool = False,
-) -> Prepared:
+) -> _Prepared:
     """Check the image and every option of a second-order function.
 
     ``method`` is one of :data:`.choices.SECOND_ORDER_METHODS` (``sigma`` checked for
@@ -101,7 +101,7 @@ def prepare(
             f"`axes` must name at most {MAX_EIGEN_AXES} axes for eigenvalues, got {normalised}"
         )
     window = 0.0 if rho is None else checks.sigma(rho, array.shape, steps, normalised, "rho")
-    return Prepared(array, normalised, steps, method, width, window, mode)
+    return _Prepared(array, normalised, steps, method, width, window, mode)
 
 
 def _output_keys(names: tuple[str, ...], ndim: int, axes: tuple[int, ...]) -> list[Key]:
