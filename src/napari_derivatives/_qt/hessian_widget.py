@@ -102,7 +102,7 @@ def hessian_layers(
     laplacian: bool = True,
     hessian_eigenvalue_1: bool = True,
     hessian_eigenvalue_2: bool = True,
-    hessian_eigenvalue_3: bool = False,
+    hessian_eigenvalue_3: bool = True,
     keep_previous: bool = False,
     viewer: napari.Viewer | None = None,
 ) -> Any:
