@@ -21,6 +21,9 @@ from scipy import ndimage
 
 import napari_derivatives as nd
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import second_order_figures
+
 IMAGES = Path(__file__).resolve().parent / "images"
 
 
@@ -176,7 +179,7 @@ def tutorial_profile() -> Path:
 
 
 def main(argv: list[str]) -> None:
-    """Write every picture, or only those named on the command line.
+    """Write every picture (and the comparison table), or only those named.
 
     With no names, each picture is made in a fresh process: napari remembers the
     window and dock layout of a closed viewer, which would leak into the next one.
@@ -187,6 +190,12 @@ def main(argv: list[str]) -> None:
         "tutorial": tutorial_profile,
         "gradient": gradient_layers_screenshot,
         "panel": line_derivative_screenshot,
+        "second-order": second_order_figures.outputs_gallery,
+        "orientation": second_order_figures.orientation_convention,
+        "hessian-widget": second_order_figures.hessian_screenshot,
+        "orientation-widget": second_order_figures.orientation_screenshot,
+        "direction-colour": second_order_figures.direction_colour_screenshot,
+        "comparison": second_order_figures.comparison_table,
     }
     IMAGES.mkdir(exist_ok=True)
     if not argv:
