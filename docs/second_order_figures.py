@@ -165,8 +165,8 @@ def outputs_gallery() -> Path:
     return path
 
 
-def orientation_convention() -> Path:
-    """Concentric rings: the orientation is the wave vector's angle, folded over pi."""
+def colour_survey_convention() -> Path:
+    """Draw the colour survey of concentric rings, with the orientation at four places."""
     y, x = np.mgrid[0:201, 0:201].astype(float)
     radius = np.hypot(y - 100, x - 100)
     rings = 50 + 50 * np.cos(2 * np.pi * radius / 12)
@@ -203,7 +203,7 @@ def orientation_convention() -> Path:
         )
     ax.set_xlabel("x (column) →")
     ax.set_ylabel("← y (row)")
-    ax.set_title("orientation: the gradient's axis, in (−π/2, π/2]; y points down", fontsize=10)
+    ax.set_title("colour survey: hue = orientation, in (−π/2, π/2]; y points down", fontsize=10)
     angles = np.linspace(np.pi / 2, -np.pi / 2, 181)
     wheel = hsv_to_rgb(orientation_hue(angles), 1.0, 1.0)[:, None, :]
     bar.imshow(np.repeat(wheel, 12, axis=1), aspect="auto", extent=(0, 1, -90, 90))
@@ -212,7 +212,7 @@ def orientation_convention() -> Path:
     bar.set_yticks([-90, -45, 0, 45, 90])
     bar.set_ylabel("orientation (degrees): hue of the survey and the orientation layer")
     bar.yaxis.set_label_position("right")
-    path = IMAGES / "orientation_convention.png"
+    path = IMAGES / "colour_survey_convention.png"
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
@@ -220,24 +220,24 @@ def orientation_convention() -> Path:
 
 # --- the comparison table, written into second_order.md -------------------------------------
 
-#: The quadratic of the table, in physical coordinates (µm): Hyy 3, Hyx -0.75, Hxx 0.5.
-A, B, C = 1.5, -0.75, 0.25
+#: The quadratic of the table, in physical units: Hyy 2, Hyx 0.5, Hxx 0.5 per unit^2.
+A, B, C = 1.0, 0.5, 0.25
 SPACING = (0.5, 2.0)
-#: The Gaussian's sigma in µm: 8 pixels along y, 2 along x, wide enough for every peer.
-SIGMA_UM = 4.0
+#: sigma: in physical units for us, in pixels (along every axis) for the peers, as a
+#: user of theirs would pass it.
+SIGMA = 2.0
 
 
 def _comparison_rows() -> list[list[str]]:
     from skimage.feature import hessian_matrix, structure_tensor
 
-    rows, cols = np.mgrid[0:160, 0:160].astype(np.float64)
+    rows, cols = np.mgrid[0:80, 0:80].astype(np.float64)
     y, x = rows * SPACING[0], cols * SPACING[1]
     quadratic = A * y**2 + B * x * y + C * x**2
-    centre = (80, 80)
-    # Peers take sigma in pixels (one per axis at best): the same physical Gaussian.
-    sigma_px = (SIGMA_UM / SPACING[0], SIGMA_UM / SPACING[1])
-    ours = nd.hessian(quadratic, sigma=SIGMA_UM, spacing=SPACING)
-    ours_laplacian = nd.laplacian(quadratic, sigma=SIGMA_UM, spacing=SPACING)
+    centre = (40, 40)
+    sigma_px = SIGMA
+    ours = nd.hessian(quadratic, sigma=SIGMA, spacing=SPACING)
+    ours_laplacian = nd.laplacian(quadratic, sigma=SIGMA, spacing=SPACING)
     skimage = hessian_matrix(quadratic, sigma=sigma_px, order="rc", use_gaussian_derivatives=True)
     scipy = [
         ndimage.gaussian_filter(quadratic, sigma_px, order=order)
@@ -268,9 +268,9 @@ def _comparison_rows() -> list[list[str]]:
         _row("laplacian", 2 * A + 2 * C, float(ours_laplacian[centre]), per_pixel, laplacian)
     )
 
-    # The structure tensor of a ramp I = 3 Y + 4 X: [[9, 12], [12, 16]] per µm^2.
+    # The structure tensor of a ramp I = 3 Y + 4 X: [[9, 12], [12, 16]] per unit^2.
     ramp = 3 * y + 4 * x
-    ours_tensor = nd.structure_tensor(ramp, sigma=1.0, rho=SIGMA_UM, spacing=SPACING)
+    ours_tensor = nd.structure_tensor(ramp, sigma=1.0, rho=SIGMA, spacing=SPACING)
     # scikit-image's sigma is the integration window; its derivatives are Sobel's.
     skimage_tensor = structure_tensor(ramp, sigma=sigma_px, order="rc")
     for index, (name, truth) in enumerate((("Syy", 9.0), ("Syx", 12.0), ("Sxx", 16.0))):
@@ -295,7 +295,7 @@ def comparison_table() -> Path:
     """Write the peers' values on the quadratic into second_order.md, between markers."""
     header = [
         "output",
-        "true value, per µm²",
+        "true value, per unit²",
         "napari-derivatives",
         "true value, per pixel²",
         "scikit-image",

@@ -372,3 +372,32 @@ def test_bad_images_and_axes_counts():
         nd.hessian_eigenvalues(np.zeros((3, 4, 5, 6)))
     with pytest.raises(ValueError, match="`rho`"):
         nd.structure_tensor(np.zeros((8, 8)), rho=1e6)
+
+
+def test_kernels_longer_than_the_image_lazy_equals_eager(rng):
+    # sigma 6 px: radius 24, longer than the 20-sample axes (folded onto them).
+    image = rng.normal(size=(20, 20)).astype(np.float32)
+    source = da.from_array(image, chunks=(7, 6))
+    for mode in ("extrapolate", "reflect", "wrap"):
+        options = {"sigma": 6.0, "mode": mode}
+        assert_array_equal(
+            nd.hessian_eigenvalues(source, **options).compute(),
+            nd.hessian_eigenvalues(image, **options),
+        )
+        assert_array_equal(
+            nd.coherence(source, rho=8.0, **options).compute(),
+            nd.coherence(image, rho=8.0, **options),
+        )
+
+
+def test_wide_gaussian_on_a_periodic_wave_has_the_gaussian_gain():
+    # 'wrap' continues a periodic image exactly, so even a kernel wider than the image
+    # sees a smooth function: cos(2 pi x / 64) has d2/dx2 = -(2 pi / 64)^2 cos(...) times
+    # the kernel's gain, which for a moment-normalised Gaussian is exp(-(k sigma)^2 / 2).
+    cols = np.arange(64, dtype=np.float64)
+    wave = 2 * np.pi / 64
+    image = np.tile(np.cos(wave * cols), (8, 1))
+    sigma = 3.0
+    h_xx = nd.derivative(image, (0, 2), sigma=sigma, mode="wrap")
+    expected = -(wave**2) * np.exp(-((wave * sigma) ** 2) / 2) * np.cos(wave * cols)
+    assert_allclose(h_xx[4], expected, atol=2e-3 * wave**2)
