@@ -42,11 +42,34 @@ BRIGHTNESS_PERCENTILE = 99.0
 SAMPLE_PIXELS = 2**20
 
 
+#: Hues of the lookup table of :func:`hsv_to_rgb`: a multiple of 6, so that the primary
+#: and secondary colours are exact; a step changes a channel by at most 1/256 of full scale.
+HUE_STEPS = 1536
+
+#: Pixels coloured at a time: the temporaries stay a few MB, whatever the image.
+BLOCK_PIXELS = 2**18
+
+
+def _hue_table() -> npt.NDArray[np.float32]:
+    # The fully saturated, full-value colour of each hue: f(n) = 1 - max(0, min(k, 4 - k, 1)),
+    # k = (n + 6 h) mod 6, for R, G, B with n = 5, 3, 1.
+    sector = np.arange(HUE_STEPS, dtype=np.float64) * 6 / HUE_STEPS
+    table = np.empty((HUE_STEPS, 3), dtype=np.float32)
+    for channel, n in enumerate((5, 3, 1)):
+        k = np.mod(n + sector, 6)
+        table[:, channel] = 1 - np.clip(np.minimum(k, 4 - k), 0, 1)
+    return table
+
+
+_HUES = _hue_table()
+
+
 def hsv_to_rgb(hue: npt.ArrayLike, saturation: npt.ArrayLike, value: npt.ArrayLike) -> RGBArray:
     """Return the RGB colours (uint8) of hue, saturation and value, each in [0, 1].
 
-    ``hue`` wraps (1.25 is 0.25); saturation and value are clipped to [0, 1]; NaN in
-    any of them gives black. The arrays broadcast; the result has a last axis of 3.
+    ``hue`` wraps (1.25 is 0.25) and is rounded to 1/:data:`HUE_STEPS` of a turn;
+    saturation and value are clipped to [0, 1]; NaN in any of them gives black. The
+    arrays broadcast; the result has a last axis of 3.
 
     Examples
     --------
@@ -55,36 +78,40 @@ def hsv_to_rgb(hue: npt.ArrayLike, saturation: npt.ArrayLike, value: npt.ArrayLi
     >>> hsv_to_rgb(0.7, 0.0, 0.5).tolist()  # no saturation: grey whatever the hue
     [128, 128, 128]
     """
-    h = np.asarray(hue, dtype=np.float32)
-    s = np.clip(np.asarray(saturation, dtype=np.float32), 0, 1)
-    v = np.clip(np.asarray(value, dtype=np.float32), 0, 1)
-    h, s, v = np.broadcast_arrays(h, s, v)
+    h, s, v = np.broadcast_arrays(
+        np.asarray(hue, dtype=np.float32),
+        np.clip(np.asarray(saturation, dtype=np.float32), 0, 1),
+        np.clip(np.asarray(value, dtype=np.float32), 0, 1),
+    )
     bad = ~(np.isfinite(h) & np.isfinite(s) & np.isfinite(v))
-    sector = np.mod(np.where(bad, 0, h), 1) * 6
+    # The fractional part by floor, not np.mod: many times faster, and the same here.
+    turns = np.where(bad, 0, h)
+    index = np.rint((turns - np.floor(turns)) * HUE_STEPS).astype(np.intp)
+    index = np.where(index == HUE_STEPS, 0, index)
+    # v (1 - s w) with w = 1 - table: the grey part v (1 - s) plus the colour v s table.
+    scale = np.float32(255)
+    grey = np.where(bad, 0, v * (1 - s)) * scale
+    chroma = np.where(bad, 0, v * s) * scale
     out = np.empty((*h.shape, 3), dtype=np.uint8)
-    # f(n) = v - v s max(0, min(k, 4 - k, 1)), k = (n + 6 h) mod 6: R, G, B for n = 5, 3, 1.
-    for channel, n in enumerate((5, 3, 1)):
-        k = np.mod(n + sector, 6)
-        weight = np.clip(np.minimum(k, 4 - k), 0, 1)
-        level = v * (1 - s * weight)
-        out[..., channel] = np.rint(np.where(bad, 0, level) * 255)
+    for channel in range(3):
+        out[..., channel] = np.rint(grey + chroma * np.take(_HUES[:, channel], index))
     return out
 
 
+def _turns(angle: npt.ArrayLike, period: float) -> npt.NDArray[np.float32]:
+    turns = np.asarray(angle, dtype=np.float32) / np.float32(period)
+    fraction: npt.NDArray[np.float32] = turns - np.floor(turns)
+    return fraction
+
+
 def orientation_hue(angle: npt.ArrayLike) -> npt.NDArray[np.float32]:
-    """Return the hue in [0, 1) of an orientation in radians, cyclic over pi (0 is red)."""
-    hue: npt.NDArray[np.float32] = np.mod(
-        np.asarray(angle, dtype=np.float32) / np.float32(math.pi), np.float32(1)
-    )
-    return hue
+    """Return the hue in [0, 1] of an orientation in radians, cyclic over pi (0 is red)."""
+    return _turns(angle, math.pi)
 
 
 def _direction_hue(angle: npt.ArrayLike) -> npt.NDArray[np.float32]:
-    """Return the hue in [0, 1) of a direction in radians, cyclic over 2 pi (0 is red)."""
-    hue: npt.NDArray[np.float32] = np.mod(
-        np.asarray(angle, dtype=np.float32) / np.float32(2 * math.pi), np.float32(1)
-    )
-    return hue
+    """Return the hue in [0, 1] of a direction in radians, cyclic over 2 pi (0 is red)."""
+    return _turns(angle, 2 * math.pi)
 
 
 def _survey_block(
@@ -109,7 +136,17 @@ def _colour_map(block: Any, arrays: Sequence[Any], *args: float) -> Any:
     if len(shapes) != 1:
         raise ValueError(f"the arrays to colour must have one shape, got {sorted(shapes)}")
     if not any(checks.is_dask(array) for array in arrays):
-        return block(*arrays, *args)
+        arrays = [np.asarray(array) for array in arrays]
+        first = arrays[0]
+        if first.ndim == 0:
+            return block(*arrays, *args)
+        # A few rows (or planes) at a time: the temporaries stay small and in cache.
+        out = np.empty((*first.shape, 3), dtype=np.uint8)
+        rows = max(1, BLOCK_PIXELS // max(1, math.prod(first.shape[1:])))
+        for start in range(0, first.shape[0], rows):
+            part = slice(start, start + rows)
+            out[part] = block(*(array[part] for array in arrays), *args)
+        return out
     import dask.array as da
 
     # The chunks of the first dask input, for all: numpy inputs are cut to match.
