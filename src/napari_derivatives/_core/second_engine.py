@@ -7,9 +7,10 @@ Laplacian and the eigenvalues, so the components a caller does not keep are only
 ever blocks). The structure tensor takes two stages: the Gaussian gradient
 (:func:`.engine.differentiate`), whose images become the products ``g_i * g_j`` in
 place, then each product smoothed by the integration window, the last one with the
-eigenvalues, orientation and coherence made block by block. Peak memory: the outputs
-plus the products not returned (``k (k + 1) / 2`` images, fewer as they are
-consumed).
+eigenvalues, orientation and coherence made block by block. An image of many rows
+runs these stages on blocks of rows with a halo as deep as both reach (the same
+values), so that its intermediate images are a few MiB; a short one (a 256^3 volume)
+runs them whole, within the outputs plus the products not returned.
 
 For a dask image, :func:`.lazy.map_with_halo` hands every block, with a halo as deep
 as the kernels reach (for the structure tensor the derivative's plus the window's),
