@@ -116,9 +116,13 @@ def _in_parallel(
     try:
         work(queue)
     finally:
+        # The queue is empty (or failed): helpers still waiting in the pool have no work.
+        for helper in helpers:
+            helper.cancel()
         wait(helpers)
     for helper in helpers:
-        helper.result()
+        if not helper.cancelled():
+            helper.result()
 
 
 @cache
