@@ -141,3 +141,31 @@ def test_nan_spreads_only_over_the_derivative_and_window_reach(rng):
     near[25 - reach : 26 + reach, 25 - reach : 26 + reach] = True
     assert np.isnan(dirty[25, 25])
     assert_array_equal(dirty[~near], clean[~near])
+
+
+@pytest.mark.parametrize(
+    "mode", ["extrapolate", "reflect", "mirror", "wrap", "grid-wrap", "constant"]
+)
+def test_blocks_of_rows_give_the_values_of_the_whole_image(mode, rng, monkeypatch):
+    from napari_derivatives._core import second_engine
+
+    image = rng.normal(size=(320, 37)).astype(np.float32)
+    stack = rng.normal(size=(9, 20, 22)).astype(np.float32)
+    options = {"sigma": 1.0, "rho": 1.5, "mode": mode, "spacing": (0.8, 1.1)}
+    names = ("structure_eigenvalue_1", "structure_eigenvalue_2", "orientation", "coherence")
+    monkeypatch.setattr(second_engine, "STRUCTURE_BLOCK_PIXELS", 1 << 40)
+    whole = nd.second_order_outputs(image, names, **options)
+    whole_tensor = nd.structure_tensor(image, **options)
+    whole_stack = nd.coherence(stack, sigma=1.0, rho=1.5, mode=mode)
+    # Halo rows: radius 5 (sigma 1.25 px) + 8 (rho 1.875 px) = 13; blocks of 8 * 13 = 104
+    # rows: four blocks, the last one short.
+    monkeypatch.setattr(second_engine, "STRUCTURE_BLOCK_PIXELS", 1)
+    blocked = nd.second_order_outputs(image, names, **options)
+    for name in names:
+        assert_array_equal(blocked[name], whole[name], err_msg=name)
+    for blocked_part, whole_part in zip(
+        nd.structure_tensor(image, **options), whole_tensor, strict=True
+    ):
+        assert_array_equal(blocked_part, whole_part)
+    # A stack's planes: blocks of planes without a halo.
+    assert_array_equal(nd.coherence(stack, sigma=1.0, rho=1.5, mode=mode), whole_stack)

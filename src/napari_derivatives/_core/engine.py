@@ -28,7 +28,8 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
+from functools import cache
 from queue import Empty, SimpleQueue
 from typing import Any, NamedTuple, TypeVar
 
@@ -109,13 +110,24 @@ def _in_parallel(
     queue: SimpleQueue[_Task] = SimpleQueue()
     for task in tasks:
         queue.put(task)
-    workers = worker_count(len(tasks), n_pixels)
-    if workers == 1:
+    # The caller works too, helped by threads of a pool started once (starting threads
+    # per call cost ~10 ms each on a loaded machine, more than a block).
+    helpers = [_pool().submit(work, queue) for _ in range(worker_count(len(tasks), n_pixels) - 1)]
+    try:
         work(queue)
-    else:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            for future in [pool.submit(work, queue) for _ in range(workers)]:
-                future.result()
+    finally:
+        # The queue is empty (or failed): helpers still waiting in the pool have no work.
+        for helper in helpers:
+            helper.cancel()
+        wait(helpers)
+    for helper in helpers:
+        if not helper.cancelled():
+            helper.result()
+
+
+@cache
+def _pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(thread_name_prefix="napari-derivatives")
 
 
 def differentiate(
@@ -193,26 +205,11 @@ def run_chains(
 ) -> dict[_Key, Float32Array]:
     """Run chains of 1-D passes over blocks of ``array``, as :func:`differentiate` does.
 
-    Parameters
-    ----------
-    array : ndarray
-        Validated real image of any dtype, read a block at a time in the work dtype.
-    chains : mapping
-        The ``(axis, weights)`` passes of each component (each chain at least one
-        pass), keyed by any hashable name; each pass reads its input extended by
-        ``mode`` along its axis.
-    mode : str
-        A border mode of :data:`.choices.BOUNDARY_MODES`.
-    keep : sequence
-        Keys of the components returned as full float32 images.
-    combine : callable, optional
-        Called once per block with the block's components (see :data:`Combine`).
-
-    Returns
-    -------
-    dict
-        The kept components, float32 arrays of ``array.shape``. Wide kernels make each
-        block hold wide halo rows (no strips as in :func:`differentiate`).
+    ``chains`` holds the ``(axis, weights)`` passes of each component (at least one),
+    keyed by any name; each pass reads its input extended by ``mode`` along its axis.
+    The components of ``keep`` are returned as float32 images of ``array.shape``;
+    ``combine`` (see :data:`.blockwork.Combine`) makes other outputs of each block's
+    components. Wide kernels make each block hold wide halo rows (no strips).
     """
     results = {key: np.empty(array.shape, dtype=np.float32) for key in keep}
     _run_blocks(

@@ -19,7 +19,7 @@ import numpy.typing as npt
 
 from . import checks
 from .arraytypes import Float32Array
-from .choices import DEFAULT_MODE
+from .choices import DEFAULT_MODE, SECOND_ORDER_METHODS
 from .second_engine import pairs
 from .second_order import prepare
 
@@ -117,7 +117,7 @@ def derivative(
     2.0
     """
     shape = tuple(image.shape) if checks.is_dask(image) else checks.real_image(image).shape
-    checks.choice(method, ("gaussian", "central"), "method")
+    checks.choice(method, SECOND_ORDER_METHODS, "method")
     orders = checks.derivative_order(order, len(shape), method)
     axes = tuple(
         axis

@@ -7,9 +7,10 @@ Laplacian and the eigenvalues, so the components a caller does not keep are only
 ever blocks). The structure tensor takes two stages: the Gaussian gradient
 (:func:`.engine.differentiate`), whose images become the products ``g_i * g_j`` in
 place, then each product smoothed by the integration window, the last one with the
-eigenvalues, orientation and coherence made block by block. Peak memory: the outputs
-plus the products not returned (``k (k + 1) / 2`` images, fewer as they are
-consumed).
+eigenvalues, orientation and coherence made block by block. An image of many rows
+runs these stages on blocks of rows with a halo as deep as both reach (the same
+values), so that its intermediate images are a few MiB; a short one (a 256^3 volume)
+runs them whole, within the outputs plus the products not returned.
 
 For a dask image, :func:`.lazy.map_with_halo` hands every block, with a halo as deep
 as the kernels reach (for the structure tensor the derivative's plus the window's),
@@ -18,6 +19,7 @@ to :func:`compute`: the same values block by block.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +27,8 @@ import numpy as np
 
 from . import checks, engine
 from .arraytypes import AnyArray, Float32Array, FloatArray
+from .boundary import source_positions
+from .choices import WRAP_MODES
 from .eigen import coherence_ratio, orientation_angle, symmetric_eigenvalues
 from .kernels import gaussian_kernel, gaussian_radius, order_passes
 
@@ -36,6 +40,10 @@ if TYPE_CHECKING:
 #: first); ``("J", i, j)``, ``("structure_eigenvalue", n)``, ``("orientation",)``,
 #: ``("coherence",)`` of the structure tensor; ``("derivative", *order)``.
 Key = tuple[Any, ...]
+
+#: Pixels in one block of rows of the structure tensor (with its halo rows on top): its
+#: intermediate images (gradients, products) then hold a few MiB, not whole images.
+STRUCTURE_BLOCK_PIXELS = 1 << 18
 
 _HESSIAN = ("H", "laplacian", "hessian_eigenvalue")
 _STRUCTURE = ("J", "structure_eigenvalue", "orientation", "coherence")
@@ -138,12 +146,7 @@ def _hessian(
         key: order_passes(_order(key[1:], ndim), axes, spacing, method, sigma) for key in needed
     }
     kept = [key for key in needed if key in keys]
-    made = {key: np.empty(array.shape, dtype=np.float32) for key in keys if key[0] != "H"}
-    every = [("hessian_eigenvalue", n) for n in range(len(axes))]
-    if all(key in keys for key in every):
-        # All of them in one array, as hessian_eigenvalues returns them.
-        stack = np.empty((len(axes), *array.shape), dtype=np.float32)
-        made.update(zip(every, stack, strict=True))
+    made = _allocate([key for key in keys if key[0] != "H"], array.shape, len(axes))
 
     def combine(
         components: Mapping[Any, FloatArray], start: int, stop: int, scratch: FloatArray
@@ -166,7 +169,58 @@ def _hessian(
     return {**{key: results[key] for key in kept}, **made}
 
 
+def _allocate(keys: list[Key], shape: tuple[int, ...], count: int) -> dict[Key, Float32Array]:
+    """Return an empty float32 image per key; all ``count`` eigenvalues of a kind in one array."""
+    made: dict[Key, Float32Array] = {}
+    for kind in ("hessian_eigenvalue", "structure_eigenvalue"):
+        every = [(kind, number) for number in range(count)]
+        if all(key in keys for key in every):
+            # As hessian_eigenvalues returns them, with no copy.
+            made.update(zip(every, np.empty((count, *shape), dtype=np.float32), strict=True))
+    for key in keys:
+        if key not in made:
+            made[key] = np.empty(shape, dtype=np.float32)
+    return made
+
+
 def _structure(
+    array: AnyArray,
+    keys: list[Key],
+    axes: tuple[int, ...],
+    spacing: tuple[float, ...],
+    sigma: float,
+    rho: float,
+    mode: str,
+) -> dict[Key, Float32Array]:
+    """Compute the structure tensor's results in blocks of rows with a halo, or whole.
+
+    Each block of rows, with as many rows around it as the gradient and the window
+    reach (for the wrap modes, taken across the border), goes through
+    :func:`_structure_whole` and the halo is cropped: the values of the whole image,
+    within the outputs plus a few blocks of memory. Images with few rows run whole.
+    """
+    shape = array.shape
+    depth = gaussian_radius(sigma / spacing[0]) + gaussian_radius(rho / spacing[0])
+    depth = depth if 0 in axes else 0
+    step = max(8 * depth, STRUCTURE_BLOCK_PIXELS // max(1, math.prod(shape[1:])), 1)
+    if shape[0] <= 2 * step:
+        return _structure_whole(array, keys, axes, spacing, sigma, rho, mode)
+    made = _allocate(keys, shape, len(axes))
+    for start in range(0, shape[0], step):
+        stop = min(start + step, shape[0])
+        if depth and mode in WRAP_MODES:
+            positions = source_positions(np.arange(start - depth, stop + depth), shape[0], mode)
+            block, crop = np.take(array, positions, axis=0), depth
+        else:
+            low = max(start - depth, 0)
+            block, crop = array[low : min(stop + depth, shape[0])], start - low
+        part = _structure_whole(block, keys, axes, spacing, sigma, rho, mode)
+        for key in keys:
+            made[key][start:stop] = part[key][crop : crop + stop - start]
+    return made
+
+
+def _structure_whole(
     array: AnyArray,
     keys: list[Key],
     axes: tuple[int, ...],
