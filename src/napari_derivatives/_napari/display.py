@@ -118,14 +118,28 @@ def output_contrast_limits(results: Mapping[str, Any]) -> dict[str, tuple[float,
     return limits
 
 
+def _finite_range(data: np.ndarray) -> tuple[float, float] | None:
+    """Return the smallest and largest finite values, None when there is none."""
+    # min and max at once, without the masked copy, unless NaN or inf are in the way.
+    if not data.size:
+        return None
+    low, high = float(np.min(data)), float(np.max(data))
+    if not (math.isfinite(low) and math.isfinite(high)):
+        finite = data[np.isfinite(data)]
+        if not finite.size:
+            return None
+        low, high = float(np.min(finite)), float(np.max(finite))
+    return low, high
+
+
 def _symmetric_limits(data: np.ndarray) -> tuple[float, float]:
-    finite = data[np.isfinite(data)]
-    peak = float(np.max(np.abs(finite))) if finite.size else 0.0
+    found = _finite_range(data)
+    peak = max(abs(found[0]), abs(found[1])) if found else 0.0
     peak = peak or 1.0
     return (-peak, peak)
 
 
 def _sequential_limits(data: np.ndarray) -> tuple[float, float]:
-    finite = data[np.isfinite(data)]
-    high = float(np.max(finite)) if finite.size else 0.0
+    found = _finite_range(data)
+    high = found[1] if found else 0.0
     return (0.0, high or 1.0)

@@ -285,7 +285,9 @@ def apply_layer_outputs(
             # that lazy data is not computed once per setter.
             with refresh_deferred(existing):
                 for key in TRANSFORM_KEYS:
-                    setattr(existing, key, looks[key])
+                    # Each setter makes napari recompute the viewer's dims: skip the same.
+                    if not _same_transform(existing, key, looks[key]):
+                        setattr(existing, key, looks[key])
                 existing.data = data
                 if not rgb:
                     existing.colormap = looks["colormap"]
@@ -311,6 +313,13 @@ def apply_layer_outputs(
         layer.metadata[METADATA_KEY] = record.as_metadata()
         layers.append(layer)
     return layers
+
+
+def _same_transform(layer: napari.layers.Image, key: str, value: Any) -> bool:
+    current = layer.affine.affine_matrix if key == "affine" else getattr(layer, key)
+    if key in ("units", "axis_labels"):
+        return tuple(current) == tuple(value)
+    return bool(np.array_equal(np.asarray(current, dtype=float), np.asarray(value, dtype=float)))
 
 
 def resolve_image_layer(
