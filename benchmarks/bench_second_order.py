@@ -228,7 +228,10 @@ def run() -> str:
         "components that are never whole images unless returned. The structure tensor",
         "takes the Gaussian gradient, turns it into the products in place and smooths",
         "each product by the window, the last with the eigenvalues per block",
-        "(`_core/second_engine.py`).",
+        "(`_core/second_engine.py`); an image of many rows does this in blocks of rows with",
+        "a halo (its intermediates a few MiB), a 256^3 volume whole (hence its memory).",
+        "A run on a loaded machine (see the load average) gives the threads little: the",
+        "ratios then compare one core with one core.",
         "",
     ]
     return "\n".join(lines)

@@ -112,7 +112,8 @@ def derivative(
     --------
     >>> import numpy as np
     >>> rows, cols = np.mgrid[0:20, 0:20].astype(float)
-    >>> result = derivative(rows**2 * cols, (2, 1), spacing=0.5)
+    >>> y, x = rows * 0.5, cols * 0.5  # pixels of 0.5 units
+    >>> result = derivative(y**2 * x, (2, 1), spacing=0.5)
     >>> round(float(result[10, 10]), 4)
     2.0
     """
@@ -190,8 +191,8 @@ def hessian(
     --------
     >>> import numpy as np
     >>> rows, cols = np.mgrid[0:20, 0:20].astype(float) * 0.5
-    >>> h_yy, h_yx, h_xx = hessian(rows**2 - 3 * rows * cols, spacing=0.5)
-    >>> [round(float(h[10, 10]), 4) for h in (h_yy, h_yx, h_xx)]
+    >>> h_yy, h_yx, h_xx = hessian(rows**2 - 3 * rows * cols + cols, spacing=0.5)
+    >>> [round(float(h[10, 10]), 4) + 0.0 for h in (h_yy, h_yx, h_xx)]
     [2.0, -3.0, 0.0]
     """
     prepared = prepare(image, method=method, sigma=sigma, spacing=spacing, axes=axes, mode=mode)
