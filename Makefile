@@ -41,6 +41,7 @@ demo: $(STAMP) system-deps
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_gradients.py
+	$(BIN)/python benchmarks/bench_second_order.py
 
 # The documentation site, with warnings as errors, into docs/_build/html; it runs every
 # examples/plot_*.py script of the gallery (viewer screenshots need the display).

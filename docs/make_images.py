@@ -21,6 +21,9 @@ from scipy import ndimage
 
 import napari_derivatives as nd
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import second_order_figures
+
 IMAGES = Path(__file__).resolve().parent / "images"
 
 
@@ -113,6 +116,44 @@ def direction_convention() -> Path:
     return path
 
 
+def orientation_convention() -> Path:
+    """Draw the orientation of concentric rings, with the stripes of 0, +-pi/4 and pi/2."""
+    y, x = np.mgrid[0:201, 0:201].astype(float)
+    radius = np.hypot(y - 100, x - 100)
+    image = np.where(radius <= 80, 100.0 + 50.0 * np.cos(2 * np.pi * radius / 14.0), 100.0)
+    angle = nd.orientation(image, sigma=1.5, rho=4.0)
+    strength = nd.coherence(image, sigma=1.5, rho=4.0)
+    shown = np.ma.masked_where((radius < 12) | (radius > 74) | (strength < 0.5), angle)
+
+    fig, ax = plt.subplots(figsize=(6.2, 5.2), layout="constrained")
+    ax.imshow(image, cmap="gray", alpha=0.35)
+    mesh = ax.imshow(shown, cmap="twilight", vmin=-np.pi / 2, vmax=np.pi / 2)
+    for value, label in [
+        (0.0, "0: wave\nalong x\n(vertical\nstripes)"),
+        (np.pi / 2, "+π/2: wave along y (horizontal stripes)"),
+        (np.pi / 4, "+π/4"),
+        (-np.pi / 4, "−π/4"),
+    ]:
+        dy, dx = np.sin(value), np.cos(value)
+        ax.annotate(
+            "",
+            xy=(100 + 98 * dx, 100 + 98 * dy),
+            xytext=(100 + 62 * dx, 100 + 62 * dy),
+            arrowprops={"arrowstyle": "<|-|>", "color": "black", "lw": 1.5},
+        )
+        ax.text(100 + 122 * dx, 100 + 118 * dy, label, ha="center", va="center", fontsize=8)
+    ax.set_xlim(-30, 250)
+    ax.set_ylim(240, -40)
+    ax.set_xlabel("x (column) →")
+    ax.set_ylabel("← y (row)")
+    ax.set_title("orientation of concentric rings, in (−π/2, π/2]; y points down", fontsize=10)
+    fig.colorbar(mesh, ax=ax, label="orientation (radians)", ticks=[-np.pi / 2, 0, np.pi / 2])
+    path = IMAGES / "orientation_convention.png"
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
 def operator_gains() -> Path:
     """Plot each operator on a ramp of slope 1: ours give 1, raw kernels do not."""
     from skimage import filters
@@ -176,17 +217,24 @@ def tutorial_profile() -> Path:
 
 
 def main(argv: list[str]) -> None:
-    """Write every picture, or only those named on the command line.
+    """Write every picture (and the comparison table), or only those named.
 
     With no names, each picture is made in a fresh process: napari remembers the
     window and dock layout of a closed viewer, which would leak into the next one.
     """
     makers = {
         "direction": direction_convention,
+        "orientation": orientation_convention,
         "gains": operator_gains,
         "tutorial": tutorial_profile,
         "gradient": gradient_layers_screenshot,
         "panel": line_derivative_screenshot,
+        "second-order": second_order_figures.outputs_gallery,
+        "survey": second_order_figures.colour_survey_convention,
+        "hessian-widget": second_order_figures.hessian_screenshot,
+        "orientation-widget": second_order_figures.orientation_screenshot,
+        "direction-colour": second_order_figures.direction_colour_screenshot,
+        "comparison": second_order_figures.comparison_table,
     }
     IMAGES.mkdir(exist_ok=True)
     if not argv:

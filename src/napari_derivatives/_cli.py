@@ -38,16 +38,17 @@ from ._cli_io import (
     check_output,
     compute,
     one_line,
-    read_image,
     scheduler,
     write_files,
     write_zarr,
     writing,
 )
+from ._cli_read import read_image
 from ._core.checks import real_lazy_image
-from ._core.choices import BOUNDARY_MODES, METHODS, ORDERS, OUTPUTS, REDUCTIONS, SAMPLING_MODES
+from ._core.choices import BOUNDARY_MODES, METHODS, ORDERS, REDUCTIONS, SAMPLING_MODES
 from ._core.export import profiles_to_csv
 from ._core.gradients import gradient_outputs
+from ._core.named_outputs import ALL_OUTPUTS, derivative_outputs
 from ._core.profiles import line_profile
 from ._ngff import Axes, default_axes, unit_name, value_unit, with_options
 
@@ -123,9 +124,13 @@ def _parser() -> argparse.ArgumentParser:
     gradient = commands.add_parser(
         "gradient",
         parents=[common],
-        help="write gradient components, magnitude and direction",
+        help="write gradients, Hessians, orientation and their colour pictures",
         description=(
-            "Differentiate a TIFF, .npy or zarr image. A zarr input (an array, a group "
+            "Differentiate a TIFF, .npy or zarr image: gradient components, magnitude "
+            "and direction; Hessian components, Laplacian and eigenvalues; the structure "
+            "tensor's eigenvalues, orientation and coherence; the colour survey and the "
+            "direction colour (uint8 RGB: the colour axis last in a TIFF or .npy, first, as "
+            "the channel axis c, in OME-Zarr). A zarr input (an array, a group "
             "holding one array or one OME-Zarr image, or a path inside a store) gives an "
             "OUTPUT store (ending in .zarr) with one OME-Zarr image per output, "
             "OUTPUT/NAME, its float32 array at OUTPUT/NAME/0, computed chunk by chunk; an "
@@ -150,7 +155,7 @@ def _parser() -> argparse.ArgumentParser:
     gradient.add_argument(
         "--outputs",
         default=default_outputs,
-        help=f"comma-separated, among {', '.join(OUTPUTS)} (default {default_outputs})",
+        help=f"comma-separated, among {', '.join(ALL_OUTPUTS)} (default {default_outputs})",
     )
     gradient.add_argument(
         "--axes",
@@ -162,6 +167,19 @@ def _parser() -> argparse.ArgumentParser:
         type=float,
         default=_default(gradient_outputs, "sigma"),
         help="Gaussian sigma in units of spacing",
+    )
+    gradient.add_argument(
+        "--rho",
+        type=float,
+        default=_default(derivative_outputs, "rho"),
+        help="integration scale of the structure tensor (orientation, coherence, "
+        "structure_eigenvalue_N, colour_survey) in units of spacing",
+    )
+    gradient.add_argument(
+        "--contrast-limits",
+        metavar="LOW,HIGH",
+        help="intensities shown black and full brightness in colour_survey "
+        "(default: the minimum and maximum of the central plane)",
     )
     gradient.add_argument(
         "--mode", default=_default(gradient_outputs, "mode"), choices=BOUNDARY_MODES
@@ -267,7 +285,7 @@ def _units(text: str | None, ndim: int) -> list[str] | None:
 
 # --- the commands ------------------------------------------------------------------------
 
-_GRADIENT_OPTIONS = ("method", "spacing", "axes", "sigma", "mode")
+_GRADIENT_OPTIONS = ("method", "spacing", "axes", "sigma", "rho", "mode")
 _PROFILE_OPTIONS = ("spacing", "step", "order", "width", "smooth", "reduce", "mode")
 
 
@@ -292,15 +310,22 @@ def _gradient_command(args: argparse.Namespace) -> None:
         "spacing": _spacing(args, file_axes),
         "axes": axes,
         "sigma": args.sigma,
+        "rho": args.rho,
         "mode": args.mode,
     }
+    limits = None
+    if args.contrast_limits is not None:
+        limits = _numbers(args.contrast_limits, float, "--contrast-limits")
     names = {"image": str(args.input), "outputs": "--outputs"}
     names |= {name: f"--{name}" for name in options}
+    names["contrast_limits"] = "--contrast-limits"
     context = f"cannot differentiate {args.input} of shape {image.shape}"
-    context += _given(args, gradient_outputs, _GRADIENT_OPTIONS)
+    context += _given(args, derivative_outputs, _GRADIENT_OPTIONS)
     with _core_errors(names, context):
-        # One graph for all outputs: each block computes each component once.
-        results = gradient_outputs(image, outputs, shared=True, **options)
+        # One graph for the gradient outputs: each block computes each component once.
+        results = derivative_outputs(
+            image, outputs, shared=True, contrast_limits=limits, **options
+        )
 
     with (
         scheduler(args.scheduler) as client,

@@ -129,6 +129,17 @@ def with_options(axes: Axes, spacing: Sequence[float] | None, units: Sequence[st
     return axes
 
 
+def with_channel(axes: Axes) -> Axes:
+    """Return ``axes`` with a channel axis ``c`` (an RGB picture's colours) in front."""
+    return Axes(
+        names=("c", *axes.names),
+        types=("channel", *axes.types),
+        units=(None, *axes.units),
+        scale=(1.0, *axes.scale),
+        translation=(0.0, *axes.translation),
+    )
+
+
 def image_attributes(axes: Axes, name: str) -> dict[str, Any]:
     """Return the attributes of an NGFF 0.5 image group, its one array at :data:`LEVEL`."""
     entries = []

@@ -199,7 +199,7 @@ def test_dask_source_gives_lazy_layers_with_the_eager_values(viewer, ramp_stack,
 def test_lazy_is_a_choice_and_follows_a_size_threshold(viewer, ramp_2d, monkeypatch):
     import dask.array as da
 
-    from napari_derivatives._napari import gradient_layers as _layers
+    from napari_derivatives._napari import layer_outputs as _layers
 
     image = viewer.add_image(ramp_2d, name="ramp", scale=(0.5, 2.0))
     (gx,) = add_gradient_layers(viewer, image, outputs=("gx",), lazy=True)

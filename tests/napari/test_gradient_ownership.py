@@ -103,6 +103,8 @@ def test_every_layer_records_how_it_was_made(viewer, cells):
         "sigma": 2.0,  # physical units, as passed (4 px along y, 1 px along x)
         "mode": "reflect",
         "axes": (0, 1),
+        "kind": "gradient",  # the family: Hessian and orientation runs leave it alone
+        "rho": None,  # the structure tensor's integration scale: orientation layers only
         "name": "cells gx",
     }
     assert magnitude.metadata[KEY]["output"] == "magnitude"

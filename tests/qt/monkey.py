@@ -61,7 +61,7 @@ from qtpy.QtCore import QCoreApplication, QPoint, Qt
 from qtpy.QtWidgets import QRadioButton, QStyle
 
 from napari_derivatives import line_profile, rgb_to_luminance
-from napari_derivatives._qt import export_button, gradient_widget, line_derivative
+from napari_derivatives._qt import export_button, layers_widget, line_derivative
 
 PLUGIN = "napari-derivatives"
 SHAPE_TYPES = ("line", "path", "rectangle", "ellipse", "polygon")
@@ -289,13 +289,13 @@ class Monkey:
         self.allowed_errors: tuple[str, ...] = ()
         self.reference_error = ""  # why line_profile refused a line, at the last check
         self.serial = 0
-        patch(gradient_widget, "THREAD_THRESHOLD", THREAD_THRESHOLD)
+        patch(layers_widget, "THREAD_THRESHOLD", THREAD_THRESHOLD)
         # A run in the worker thread waits for the monkey's go: it lands at a moment the
         # seed decides, so that a replay is exact, and actions come while it is active.
         self.gates: list[threading.Event] = []
         self.release_in = 0
-        patch(gradient_widget, "create_worker", self._gated_worker(gradient_widget.create_worker))
-        for module in (line_derivative, gradient_widget, export_button):
+        patch(layers_widget, "create_worker", self._gated_worker(layers_widget.create_worker))
+        for module in (line_derivative, layers_widget, export_button):
             patch(module, "show_error", self._on_show_error)
         patch(sys, "excepthook", self._on_exception)
         patch(threading, "excepthook", self._on_thread_exception)

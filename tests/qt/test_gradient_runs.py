@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from qtpy.QtCore import Qt, QThreadPool
 
-from napari_derivatives._qt import gradient_widget as _gradient_widget
+from napari_derivatives._qt import layers_widget as _layers_widget
 
 KEY = "napari_derivatives"
 
@@ -20,22 +20,22 @@ KEY = "napari_derivatives"
 def workers(monkeypatch):
     """Every worker the widget creates, in order; runs go to a worker from 100 pixels up."""
     created = []
-    create = _gradient_widget.create_worker
+    create = _layers_widget.create_worker
 
     def counting(*args, **kwargs):
         worker = create(*args, **kwargs)
         created.append(worker)
         return worker
 
-    monkeypatch.setattr(_gradient_widget, "create_worker", counting)
-    monkeypatch.setattr(_gradient_widget, "THREAD_THRESHOLD", 100)
+    monkeypatch.setattr(_layers_widget, "create_worker", counting)
+    monkeypatch.setattr(_layers_widget, "THREAD_THRESHOLD", 100)
     return created
 
 
 @pytest.fixture
 def warnings(monkeypatch):
     messages = []
-    monkeypatch.setattr(_gradient_widget, "show_warning", messages.append)
+    monkeypatch.setattr(_layers_widget, "show_warning", messages.append)
     return messages
 
 
@@ -98,7 +98,7 @@ def test_cancel_after_the_worker_returned_adds_no_layer(
     viewer, widget, qtbot, workers, cells, monkeypatch
 ):
     messages = []
-    monkeypatch.setattr(_gradient_widget, "show_info", messages.append)
+    monkeypatch.setattr(_layers_widget, "show_info", messages.append)
     widget()
     # The thread is done, but its results wait in the event loop when Cancel is pressed.
     assert QThreadPool.globalInstance().waitForDone(10_000)

@@ -9,7 +9,7 @@ import pytest
 
 import napari_derivatives as nd
 from napari_derivatives import BOUNDARY_MODES
-from napari_derivatives._qt import gradient_widget as _gradient_widget
+from napari_derivatives._qt import layers_widget as _layers_widget
 
 
 def shown(control):
@@ -61,7 +61,7 @@ def test_volume_option_offers_gz(viewer, widget):
 def test_bad_settings_give_a_notification_not_a_traceback(viewer, widget, ramp_2d, monkeypatch):
     viewer.add_image(ramp_2d, name="ramp")
     messages = []
-    monkeypatch.setattr(_gradient_widget, "show_error", messages.append)
+    monkeypatch.setattr(_layers_widget, "show_error", messages.append)
     for name in ("gx", "gy", "magnitude"):
         getattr(widget, name).value = False
     assert widget() is None
@@ -70,7 +70,7 @@ def test_bad_settings_give_a_notification_not_a_traceback(viewer, widget, ramp_2
 
 
 def test_large_images_run_in_a_worker(viewer, widget, qtbot, monkeypatch):
-    monkeypatch.setattr(_gradient_widget, "THREAD_THRESHOLD", 100)
+    monkeypatch.setattr(_layers_widget, "THREAD_THRESHOLD", 100)
     x = np.tile(np.arange(64, dtype=np.float32), (64, 1))
     viewer.add_image(2.0 * x, name="big")
     worker = widget()
@@ -82,7 +82,7 @@ def test_large_images_run_in_a_worker(viewer, widget, qtbot, monkeypatch):
 def test_wide_gaussians_count_their_taps_towards_the_worker(viewer, widget, qtbot, monkeypatch):
     # 64 x 64 = 4096 pixels: on the main thread for Sobel (3 taps), but a Gaussian of
     # sigma 4 px has 2 * 16 + 1 = 33 taps, so 11 times the work: in a worker.
-    monkeypatch.setattr(_gradient_widget, "THREAD_THRESHOLD", 4096)
+    monkeypatch.setattr(_layers_widget, "THREAD_THRESHOLD", 4096)
     x = np.tile(np.arange(64, dtype=np.float32), (64, 1))
     viewer.add_image(3.0 * x, name="ramp")
     widget.method.value = "sobel"
@@ -122,10 +122,10 @@ def test_lazy_images_give_lazy_layers_from_a_worker(viewer, widget, qtbot, ramp_
 def test_cancel_stops_the_worker_and_adds_no_layer(viewer, widget, qtbot, monkeypatch):
     from napari_derivatives._napari import intensity
 
-    monkeypatch.setattr(_gradient_widget, "THREAD_THRESHOLD", 100)
+    monkeypatch.setattr(_layers_widget, "THREAD_THRESHOLD", 100)
     monkeypatch.setattr(intensity, "BLOCK_PIXELS", 64)  # one row per block: many steps
     messages = []
-    monkeypatch.setattr(_gradient_widget, "show_info", messages.append)
+    monkeypatch.setattr(_layers_widget, "show_info", messages.append)
     x = np.tile(np.arange(64, dtype=np.float32), (96, 1))
     viewer.add_image(x, name="big")
     worker = widget()
@@ -151,9 +151,9 @@ def test_errors_in_the_worker_become_notifications(viewer, widget, qtbot, monkey
     def fail(results):
         raise OSError("disk on fire")
 
-    monkeypatch.setattr(_gradient_widget, "gradient_contrast_limits", fail)
+    monkeypatch.setattr(_layers_widget, "output_contrast_limits", fail)
     messages = []
-    monkeypatch.setattr(_gradient_widget, "show_error", messages.append)
+    monkeypatch.setattr(_layers_widget, "show_error", messages.append)
     viewer.add_image(da.zeros((16, 16), chunks=8), name="lazy")
     widget()
     # The worker may finish before a signal could be awaited: wait for its effect.

@@ -14,17 +14,26 @@ PLUGIN = "napari-derivatives"
 def test_manifest_is_valid_and_contributes_menus():
     manifest = PluginManifest.from_distribution(PLUGIN)
     widgets = {w.display_name for w in manifest.contributions.widgets}
-    assert widgets == {"Gradient layers", "Line derivative"}
+    assert widgets == {
+        "Gradient layers",
+        "Hessian layers",
+        "Orientation layers",
+        "Line derivative",
+    }
     menus = manifest.contributions.menus
     assert [item.command for item in menus["napari/layers/filter"]] == [
-        "napari-derivatives.gradient_layers"
+        "napari-derivatives.gradient_layers",
+        "napari-derivatives.hessian_layers",
+        "napari-derivatives.orientation_layers",
     ]
     assert [item.command for item in menus["napari/layers/measure"]] == [
         "napari-derivatives.line_derivative"
     ]
 
 
-@pytest.mark.parametrize("name", ["Gradient layers", "Line derivative"])
+@pytest.mark.parametrize(
+    "name", ["Gradient layers", "Hessian layers", "Orientation layers", "Line derivative"]
+)
 def test_napari_docks_the_widgets_by_name(make_napari_viewer, name):
     viewer = make_napari_viewer()
     viewer.add_image(np.zeros((8, 8)), name="image")

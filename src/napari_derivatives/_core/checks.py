@@ -125,20 +125,36 @@ def non_negative_real(value: object, name: str) -> float:
     return number
 
 
+def contrast_limits(value: object, name: str = "contrast_limits") -> tuple[float, float]:
+    """Return ``value`` as (low, high), or raise a ValueError unless finite with low < high."""
+    try:
+        values = [float(number) for number in value]  # type: ignore[attr-defined]
+    except (TypeError, ValueError):
+        values = []
+    if len(values) != 2 or not all(map(math.isfinite, values)) or not values[0] < values[1]:
+        raise ValueError(f"`{name}` must be two finite numbers low < high, got {value!r}")
+    return values[0], values[1]
+
+
 def sigma(
-    value: object, shape: tuple[int, ...], spacing: tuple[float, ...], axes: tuple[int, ...]
+    value: object,
+    shape: tuple[int, ...],
+    spacing: tuple[float, ...],
+    axes: tuple[int, ...],
+    name: str = "sigma",
 ) -> float:
     """Return the Gaussian's ``sigma`` as a float: finite, > 0 and within the image's limit.
 
     The limit is :func:`.kernels.max_sigma` of the image's ``shape``, normalised
     ``spacing`` and differentiated ``axes``; the message gives it, rounded down.
+    ``name`` is the parameter's (``rho`` for the structure tensor's window).
     """
-    number = positive_real(value, "sigma")
+    number = positive_real(value, name)
     limit = kernels.max_sigma(shape, spacing, axes)
     if number > limit:
         longest = max(shape[axis] for axis in axes)
         raise ValueError(
-            f"`sigma` must be at most {_rounded_down(limit)} for this image and spacing (a "
+            f"`{name}` must be at most {_rounded_down(limit)} for this image and spacing (a "
             f"Gaussian kernel of at most {kernels.MAX_KERNEL_RATIO} x {longest} taps, the "
             f"longest differentiated axis), got {value!r}"
         )
@@ -298,3 +314,29 @@ def path(value: object, ndim: int | None = None) -> Float64Array:
     if not np.all(np.isfinite(vertices)):
         raise ValueError("`path` vertices must be finite, got NaN or inf")
     return vertices
+
+
+def derivative_order(value: object, ndim: int, method: str) -> tuple[int, ...]:
+    """Return the derivative ``order`` per axis as a tuple of ``ndim`` ints >= 0.
+
+    The Gaussian takes a total order of 1 to :data:`.kernels.MAX_GAUSSIAN_ORDER`;
+    central differences 1 or more in total and at most
+    :data:`.kernels.MAX_CENTRAL_ORDER` per axis.
+    """
+    orders = integers(value, "order")
+    if len(orders) != ndim or any(order < 0 for order in orders):
+        raise ValueError(
+            f"`order` must hold one integer >= 0 per image axis ({ndim}), got {value!r}"
+        )
+    total = sum(orders)
+    if method == "gaussian" and not 1 <= total <= kernels.MAX_GAUSSIAN_ORDER:
+        raise ValueError(
+            f"`order` must add up to 1 to {kernels.MAX_GAUSSIAN_ORDER} for "
+            f"method='gaussian', got {tuple(orders)}"
+        )
+    if method == "central" and (total < 1 or max(orders) > kernels.MAX_CENTRAL_ORDER):
+        raise ValueError(
+            f"`order` must add up to at least 1 and be at most {kernels.MAX_CENTRAL_ORDER} "
+            f"on every axis for method='central', got {tuple(orders)}"
+        )
+    return tuple(orders)

@@ -49,3 +49,38 @@ INTERPOLATION_ORDERS = {"nearest": 0, "linear": 1, "cubic": 3}
 
 #: How the ``width`` samples across a line are combined into one value.
 REDUCTIONS = ("mean", "median", "max", "min")
+
+#: Derivative operators of the second-order functions (``derivative``, ``hessian``...):
+#: kernels of any order exist only for these two.
+SECOND_ORDER_METHODS = ("gaussian", "central")
+
+#: The letter of each of the last three axes, counted from the end: -1 is x.
+AXIS_LETTERS = {-1: "x", -2: "y", -3: "z"}
+
+#: Hessian components among the named outputs: those of the differentiated axes.
+HESSIAN_COMPONENTS = ("Hzz", "Hzy", "Hzx", "Hyy", "Hyx", "Hxx")
+
+#: Named outputs of :func:`napari_derivatives.second_order_outputs`.
+SECOND_ORDER_OUTPUTS = (
+    *HESSIAN_COMPONENTS,
+    "laplacian",
+    "hessian_eigenvalue_1",
+    "hessian_eigenvalue_2",
+    "hessian_eigenvalue_3",
+    "structure_eigenvalue_1",
+    "structure_eigenvalue_2",
+    "structure_eigenvalue_3",
+    "orientation",
+    "coherence",
+)
+
+#: Colour pictures among the named outputs (uint8 RGB, see :mod:`.colour`): the
+#: structure tensor's colour survey and the gradient's direction colour.
+COLOUR_OUTPUTS = ("colour_survey", "direction_colour")
+
+#: The second-order outputs of the structure tensor (the others are the Hessian's).
+STRUCTURE_OUTPUTS = tuple(
+    name
+    for name in SECOND_ORDER_OUTPUTS
+    if name.startswith("structure") or name in ("orientation", "coherence")
+)

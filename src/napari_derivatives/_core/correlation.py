@@ -40,13 +40,15 @@ def correlate_valid(
     def tap(offset: int) -> FloatArray:
         return source[axis_slice(source.ndim, axis, radius + offset, radius + offset + length)]
 
+    # Weights in the dtype of the samples: float64 images are filtered with float64 weights.
+    real = source.dtype.type
     pairs = [(j, weights[radius + j]) for j in range(radius, 0, -1)]
     if symmetry == 1:
-        np.multiply(tap(0), np.float32(weights[radius]), out=out)
+        np.multiply(tap(0), real(weights[radius]), out=out)
         for j, weight in pairs:
             if weight != 0:
                 np.add(tap(-j), tap(j), out=scratch)
-                scratch *= np.float32(weight)
+                scratch *= real(weight)
                 out += scratch
     elif symmetry == -1:
         # The centre weight is zero; the outermost nonzero pair starts the sum in `out`.
@@ -56,7 +58,7 @@ def correlate_valid(
                 continue
             target = out if first else scratch
             np.subtract(tap(j), tap(-j), out=target)
-            target *= np.float32(weight)
+            target *= real(weight)
             if not first:
                 out += scratch
             first = False

@@ -1,18 +1,15 @@
 """The engine: every operator as separable passes over cache-sized blocks, on threads.
 
-Every operator is a chain of 1-D correlations, one per differentiated axis (see
-:mod:`.kernels`). Run over the whole image, each pass reads and writes 64 MB for a
-4096 x 4096 image, and a float32 copy of the input plus a scratch image come on top of
-the outputs. Instead the engine cuts the first axis into blocks small enough for the
+Every operator is a chain of 1-D correlations, one per axis (see :mod:`.kernels`).
+Run over the whole image, each pass would read and write 64 MB for a 4096 x 4096
+image. Instead the engine cuts the first axis into blocks small enough for the
 per-core cache and runs every chain on a block before the next: it converts the block
 to the work dtype with its halo rows (extended by the mode where the image ends), and
-each pass writes into the next pass's input, which is extended along that pass's axis
-by the mode (:mod:`.boundary`) before it runs; so every 1-D pass sees its input
-continued past the border as :mod:`scipy.ndimage`'s successive 1-D filters see it, and
-the passes read only real samples and need no border logic. The last pass writes
-straight into the outputs. Peak extra memory is the outputs plus a few blocks per
-worker. numpy releases the GIL inside its loops, so blocks run on a thread per core.
-Timings and memory: docs/performance.md (benchmarks/bench_gradients.py).
+each pass writes into the next pass's input, extended along that pass's axis by the
+mode (:mod:`.boundary`), as :mod:`scipy.ndimage`'s successive 1-D filters see it. The
+last pass writes into the outputs (a combination of the chains, :data:`Combine`, too).
+Peak extra memory is the outputs plus a few blocks per worker, on a thread per core
+(numpy releases the GIL). Timings and memory: docs/performance.md.
 
 Wide kernels. A kernel longer than its axis is folded onto it (:func:`.boundary.fold`),
 so no pass reads more than about the axis's length past the border. When the halo
@@ -30,21 +27,28 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
+from functools import cache
 from queue import Empty, SimpleQueue
 from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
-import numpy.typing as npt
 
 from .arraytypes import AnyArray, Float32Array, FloatArray
+from .blockwork import (
+    Combine,
+    buffer,
+    direction_angle,
+    gradient_combine,
+    work_dtype,
+)
 from .boundary import axis_slice, extend_ends, fill_block, fold
 from .correlation import add_trend, correlate_valid, one_sided_ends
 from .kernels import Weights, kernel_symmetry, passes
 
-_Scalar = TypeVar("_Scalar", bound=np.generic)
 _Task = TypeVar("_Task")
+_Key = TypeVar("_Key", bound=Hashable)
 
 # Bytes of float32 in one padded block. A worker holds five buffers of about this size;
 # on the 2-core EPYC machines we measure on (1 MiB L2 per core, 32 MiB L3), 512 KiB to
@@ -73,11 +77,6 @@ class _Pass(NamedTuple):
     @property
     def radius(self) -> int:
         return self.weights.size // 2
-
-
-def _buffer(flat: npt.NDArray[_Scalar], shape: tuple[int, ...]) -> npt.NDArray[_Scalar]:
-    """Return a C-contiguous view of ``shape`` at the start of the 1-D buffer ``flat``."""
-    return flat[: math.prod(shape)].reshape(shape)
 
 
 def worker_count(n_blocks: int, n_pixels: int) -> int:
@@ -111,13 +110,24 @@ def _in_parallel(
     queue: SimpleQueue[_Task] = SimpleQueue()
     for task in tasks:
         queue.put(task)
-    workers = worker_count(len(tasks), n_pixels)
-    if workers == 1:
+    # The caller works too, helped by threads of a pool started once (starting threads
+    # per call cost ~10 ms each on a loaded machine, more than a block).
+    helpers = [_pool().submit(work, queue) for _ in range(worker_count(len(tasks), n_pixels) - 1)]
+    try:
         work(queue)
-    else:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            for future in [pool.submit(work, queue) for _ in range(workers)]:
-                future.result()
+    finally:
+        # The queue is empty (or failed): helpers still waiting in the pool have no work.
+        for helper in helpers:
+            helper.cancel()
+        wait(helpers)
+    for helper in helpers:
+        if not helper.cancelled():
+            helper.result()
+
+
+@cache
+def _pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(thread_name_prefix="napari-derivatives")
 
 
 def differentiate(
@@ -162,13 +172,9 @@ def differentiate(
     if central:
         # One-sided differences replace the two end samples, so the extension is unused.
         mode = "nearest"
-    chains = {}
-    for axis in wanted:
-        chain = []
-        for other, weights in passes(axis, axes, spacing, method, sigma):
-            folded, trend = fold(weights, shape[other], mode)
-            chain.append(_Pass(other, folded, kernel_symmetry(folded), trend))
-        chains[axis] = chain
+    chains = _built(
+        {axis: passes(axis, axes, spacing, method, sigma) for axis in wanted}, shape, mode
+    )
     results: dict[int | str, Float32Array] = {
         axis: np.empty(shape, dtype=np.float32) for axis in keep
     }
@@ -182,27 +188,62 @@ def differentiate(
     apart = all(chain[0].axis == 0 for chain in chains.values())  # never for central
     if apart and halo_bytes > max(HALO_BYTES, HALO_SHARE * array.size * dtype.itemsize):
         _first_axis_apart(array, chains, mode, results, axes, wanted, keep, magnitude, direction)
-    else:
-        steps = {axis: spacing[axis] for axis in wanted} if central else None
-        _run_blocks(array, chains, mode, results, axes, keep, magnitude, direction, steps)
+        return results
+    steps = {axis: spacing[axis] for axis in wanted} if central else None
+    combine = gradient_combine(results, axes) if magnitude or direction else None
+    _run_blocks(array, chains, mode, results, keep, combine, steps)
     return results
+
+
+def run_chains(
+    array: AnyArray,
+    chains: Mapping[_Key, Sequence[tuple[int, Weights]]],
+    mode: str,
+    *,
+    keep: Sequence[_Key] = (),
+    combine: Combine | None = None,
+) -> dict[_Key, Float32Array]:
+    """Run chains of 1-D passes over blocks of ``array``, as :func:`differentiate` does.
+
+    ``chains`` holds the ``(axis, weights)`` passes of each component (at least one),
+    keyed by any name; each pass reads its input extended by ``mode`` along its axis.
+    The components of ``keep`` are returned as float32 images of ``array.shape``;
+    ``combine`` (see :data:`.blockwork.Combine`) makes other outputs of each block's
+    components. Wide kernels make each block hold wide halo rows (no strips).
+    """
+    results = {key: np.empty(array.shape, dtype=np.float32) for key in keep}
+    _run_blocks(
+        array, _built(chains, array.shape, mode), mode, results, tuple(keep), combine, None
+    )
+    return results
+
+
+def _built(
+    chains: Mapping[_Key, Sequence[tuple[int, Weights]]], shape: tuple[int, ...], mode: str
+) -> dict[_Key, list[_Pass]]:
+    """Return the passes of each chain, with kernels longer than their axis folded onto it."""
+    folded = {
+        key: [(axis, *fold(w, shape[axis], mode)) for axis, w in c] for key, c in chains.items()
+    }
+    return {
+        key: [_Pass(a, w, kernel_symmetry(w), t) for a, w, t in c] for key, c in folded.items()
+    }
 
 
 def _run_blocks(
     source: AnyArray,
-    chains: dict[int, list[_Pass]],
+    chains: Mapping[_Key, list[_Pass]],
     mode: str,
-    results: dict[int | str, Float32Array],
-    axes: tuple[int, ...],
-    keep: tuple[int, ...],
-    magnitude: bool,
-    direction: bool,
+    results: Mapping[Any, Float32Array],
+    keep: Sequence[_Key],
+    combine: Combine | None,
     central: dict[int, float] | None,
 ) -> None:
     """Run every chain over blocks of rows of ``source`` into ``results`` (see the module).
 
-    ``central`` holds the pixel size of each axis for central differences, whose ends
-    become one-sided; None for the other methods.
+    The kept components go to ``results``; ``combine`` makes outputs of every block's
+    components. ``central`` holds the pixel size of each axis for central differences
+    (chains keyed by axis), whose ends become one-sided; None for the other methods.
     """
     shape = source.shape
     ndim = source.ndim
@@ -233,6 +274,9 @@ def _run_blocks(
     )
     n_temporary = len(chains) - len(keep)
 
+    if dtype != np.float32:
+        step_size = max(step_size, block_size)
+
     def buffers() -> list[FloatArray]:
         sizes = (fill_size, step_size, step_size, block_size)
         own = [np.empty(size, dtype=dtype) for size in sizes]
@@ -242,15 +286,15 @@ def _run_blocks(
         start, stop = block
         fill_flat, ping, pong, scratch, *component_flats = buffers
         block_shape = (stop - start, *shape[1:])
-        filled = _buffer(fill_flat, (stop - start + 2 * pads[0], *fill_row))
+        filled = buffer(fill_flat, (stop - start + 2 * pads[0], *fill_row))
         fill_block(source, start, stop, pads, mode, filled)
-        components = {}
+        components: dict[Hashable, FloatArray] = {}
         temporaries = iter(component_flats)
         for axis, chain in chains.items():
             if axis in keep:
                 target = results[axis][start:stop]
             else:
-                target = _buffer(next(temporaries), block_shape)
+                target = buffer(next(temporaries), block_shape)
             # The first pass reads the filled block, extended along its own axis only.
             first = chain[0]
             current = filled[
@@ -265,13 +309,15 @@ def _run_blocks(
             for index, step in enumerate(chain):
                 following_input = None
                 if index == len(chain) - 1:
-                    out = target
+                    # A float64 block is summed in float64 and rounded to float32 once.
+                    wide = dtype != target.dtype
+                    out = buffer(ping if index % 2 == 0 else pong, block_shape) if wide else target
                 else:
                     # Write straight into the middle of the next pass's extended input.
                     following = chain[index + 1]
                     extended_shape = list(block_shape)
                     extended_shape[following.axis] += 2 * following.radius
-                    following_input = _buffer(
+                    following_input = buffer(
                         ping if index % 2 == 0 else pong, tuple(extended_shape)
                     )
                     out = following_input[
@@ -287,7 +333,7 @@ def _run_blocks(
                     step.weights,
                     step.axis,
                     out,
-                    _buffer(scratch, block_shape),
+                    buffer(scratch, block_shape),
                     step.symmetry,
                 )
                 if step.trend:
@@ -298,19 +344,14 @@ def _run_blocks(
                 if following_input is not None:
                     extend_ends(following_input, following.axis, following.radius, mode)
                     current = following_input
+                elif out is not target:
+                    np.copyto(target, out, casting="same_kind")
             if central is not None:
+                assert isinstance(axis, int)
                 one_sided_ends(view, axis, central[axis], target, start, stop, shape)
             components[axis] = target
-        if magnitude:
-            _add_square_roots(
-                list(components.values()),
-                results["magnitude"][start:stop],
-                _buffer(scratch, block_shape),
-            )
-        if direction:
-            _direction(
-                components[axes[-2]], components[axes[-1]], out=results["direction"][start:stop]
-            )
+        if combine is not None:
+            combine(components, start, stop, buffer(scratch, block_shape))
 
     _in_parallel(blocks, source.size, buffers, run_block)
 
@@ -348,10 +389,8 @@ def _first_axis_apart(
             if intermediate is None:
                 intermediate = np.empty(shape, dtype=work_dtype(array.dtype))
             _first_pass_in_strips(array, first, mode, intermediate)
-            component: dict[int | str, Float32Array] = {axis: target}
-            _run_blocks(
-                intermediate, {axis: rest}, mode, component, axes, (axis,), False, False, None
-            )
+            component: dict[Hashable, Float32Array] = {axis: target}
+            _run_blocks(intermediate, {axis: rest}, mode, component, (axis,), None, None)
         else:
             _first_pass_in_strips(array, first, mode, target)
         if magnitude:
@@ -373,7 +412,7 @@ def _first_axis_apart(
         d_row = results.get(axes[-2], results["direction"])
         d_col = results[axes[-1]] if axes[-1] in keep else spare
         assert d_col is not None
-        _direction(d_row, d_col, out=results["direction"])
+        direction_angle(d_row, d_col, out=results["direction"])
 
 
 def _first_pass_in_strips(array: AnyArray, step: _Pass, mode: str, out: FloatArray) -> None:
@@ -397,46 +436,12 @@ def _first_pass_in_strips(array: AnyArray, step: _Pass, mode: str, out: FloatArr
     def run_strip(strip: tuple[int, int], buffers: list[FloatArray]) -> None:
         columns = (slice(None), slice(*strip)) if array.ndim > 1 else (slice(None),)
         part = out[columns]
-        padded = _buffer(buffers[0], (size + 2 * radius, *part.shape[1:]))
+        padded = buffer(buffers[0], (size + 2 * radius, *part.shape[1:]))
         np.copyto(padded[radius : radius + size], array[columns], casting="unsafe")
         extend_ends(padded, 0, radius, mode)
-        scratch = _buffer(buffers[1], part.shape)
+        scratch = buffer(buffers[1], part.shape)
         correlate_valid(padded, step.weights, 0, part, scratch, step.symmetry)
         if step.trend:
             add_trend(padded, 0, (radius, radius + size - 1), step.trend, part)
 
     _in_parallel(strips, array.size, buffers, run_strip)
-
-
-def _add_square_roots(
-    components: list[Float32Array], out: Float32Array, square: FloatArray
-) -> None:
-    """Write the square root of the sum of the squares of ``components`` into ``out``."""
-    for index, component in enumerate(components):
-        np.multiply(component, component, out=out if index == 0 else square)
-        if index:
-            out += square
-    np.sqrt(out, out=out)
-
-
-def work_dtype(dtype: np.dtype[Any]) -> np.dtype[np.floating[Any]]:
-    """Return the dtype the passes work in for an image of ``dtype``.
-
-    float32 holds integers exactly only up to 2**24 and keeps 7 digits: an image of
-    wide integers, or of float64 values large next to their variations (1e6 + 0.01 x),
-    would lose its differences in the cast. Those are read and filtered in float64;
-    8- and 16-bit and float32 images in float32 (twice as fast). Results are float32.
-    """
-    dtype = np.dtype(dtype)
-    wide = (dtype.kind == "f" and dtype.itemsize > 4) or (
-        dtype.kind in "iu" and dtype.itemsize > 2
-    )
-    return np.dtype(np.float64 if wide else np.float32)
-
-
-def _direction(d_row: Float32Array, d_col: Float32Array, out: Float32Array) -> Float32Array:
-    direction: Float32Array = np.arctan2(d_row, d_col, out=out)
-    # atan2(-0.0, x < 0) is -pi, and float32 rounding can reach it too: fold it onto +pi.
-    half_turn = np.float32(np.pi)
-    np.copyto(direction, half_turn, where=direction <= -half_turn)
-    return direction

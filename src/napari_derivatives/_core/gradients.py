@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, overload
 
 import numpy.typing as npt
 
-from . import checks, engine, missing
+from . import blockwork, checks, engine, missing
 from .arraytypes import AnyArray, Float32Array
 from .choices import BOUNDARY_MODES, DEFAULT_MODE, METHODS, OUTPUTS
 from .outputs import plan_outputs
@@ -47,21 +47,26 @@ def _engine_for(array: AnyArray | da.Array) -> Callable[..., Mapping[int | str, 
     return engine.differentiate
 
 
-def _prepare(
+def prepare(
     image: da.Array | npt.ArrayLike,
     method: str,
     spacing: float | Sequence[float] | None,
     axes: int | Sequence[int] | None,
     sigma: object,
     mode: str,
+    methods: Sequence[str] = METHODS,
 ) -> tuple[AnyArray | da.Array, tuple[int, ...], tuple[float, ...], float]:
-    """Check every option; return the image (unread if lazy), its axes, spacing and sigma."""
-    checks.choice(method, METHODS, "method")
+    """Check every option; return the image (unread if lazy), its axes, spacing and sigma.
+
+    ``method`` must be one of ``methods``; ``sigma`` is checked (and returned) only
+    for the Gaussian, 0.0 otherwise. Masked pixels become NaN.
+    """
+    checks.choice(method, methods, "method")
     checks.choice(mode, BOUNDARY_MODES, "mode")
     array = checks.real_lazy_image(image) if checks.is_dask(image) else checks.real_image(image)
     if missing.is_masked(image):
         # np.asarray dropped the mask: start again from the masked array itself.
-        array = missing.masked_as_nan(image, engine.work_dtype(array.dtype))
+        array = missing.masked_as_nan(image, blockwork.work_dtype(array.dtype))
     normalised_axes = checks.axes(axes, array.shape)
     pixel_sizes = tuple(float(size) for size in checks.spacing(spacing, array.ndim))
     # Only the Gaussian has a sigma: the other methods never read it, whatever it is.
@@ -186,7 +191,7 @@ def gradient(
     >>> print(round(float(d_row[2, 3]), 4), round(float(d_col[2, 3]), 4))
     6.0 1.0
     """
-    array, axes, spacing, sigma = _prepare(image, method, spacing, axes, sigma, mode)
+    array, axes, spacing, sigma = prepare(image, method, spacing, axes, sigma, mode)
     results = _engine_for(array)(array, axes, spacing, method, sigma, mode, wanted=axes, keep=axes)
     return tuple(results[axis] for axis in axes)
 
@@ -245,7 +250,7 @@ def gradient_magnitude(
     TypeError
         As :func:`gradient`.
     """
-    array, axes, spacing, sigma = _prepare(image, method, spacing, axes, sigma, mode)
+    array, axes, spacing, sigma = prepare(image, method, spacing, axes, sigma, mode)
     results = _engine_for(array)(
         array, axes, spacing, method, sigma, mode, wanted=axes, magnitude=True
     )
@@ -312,7 +317,7 @@ def gradient_direction(
     TypeError
         As :func:`gradient`.
     """
-    array, axes, spacing, sigma = _prepare(image, method, spacing, axes, sigma, mode)
+    array, axes, spacing, sigma = prepare(image, method, spacing, axes, sigma, mode)
     if len(axes) < 2:
         raise ValueError(f"`axes` must hold at least two axes for a direction, got {axes}")
     results = _engine_for(array)(
@@ -406,7 +411,7 @@ def gradient_outputs(
     ['gx', 'magnitude'] 4.0 5.0
     """
     names = checks.distinct_choices(outputs, OUTPUTS, "outputs")
-    array, axes, spacing, sigma = _prepare(image, method, spacing, axes, sigma, mode)
+    array, axes, spacing, sigma = prepare(image, method, spacing, axes, sigma, mode)
     plan, axis_of = plan_outputs(names, array.ndim, axes)
     if shared and checks.is_dask(array):
         plan["shared"] = True

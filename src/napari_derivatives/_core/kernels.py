@@ -14,6 +14,7 @@ the textbook ``[1, 0, -1]`` convolution kernel reversed.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -217,3 +218,89 @@ def halo_depth(
         for other, weights in passes(axis, axes, spacing, method, sigma):
             depth[other] = max(depth[other], weights.size // 2)
     return tuple(depth)
+
+
+# Second derivative by finite differences (correlation order, symmetric).
+SECOND_DIFFERENCE_WEIGHTS = np.array([1.0, -2.0, 1.0])
+
+#: The highest total derivative order of the Gaussian, and per axis of central differences.
+MAX_GAUSSIAN_ORDER = 4
+MAX_CENTRAL_ORDER = 2
+
+
+def _gaussian_order_radius(sigma_px: float, order: int) -> int:
+    """Return the radius of the order-``order`` Gaussian kernel: at least ``(order + 1) // 2``.
+
+    Orders 0 and 1 reach :func:`gaussian_radius`; orders 3 and 4 at least 2 taps each
+    side, so that their moment conditions can hold at any sigma.
+    """
+    return max(gaussian_radius(sigma_px), (order + 1) // 2)
+
+
+def gaussian_kernel(sigma_px: float, order: int) -> Weights:
+    """Return the order-``order`` derivative-of-Gaussian correlation weights, float64.
+
+    The kernel is a polynomial of the parity of ``order`` times the sampled Gaussian,
+    with the polynomial chosen so that the moments are exact: applied to
+    ``x**m / m!`` it gives 1 for ``m == order`` and 0 for every ``m < order``, so it
+    returns the order-``order`` derivative of any polynomial of degree ``order``
+    exactly (and of degree ``order + 1``, by parity). Orders 0 and 1 are the kernels
+    of the gradients (unit sum, unit first moment). Below a quarter of the smallest
+    radius, ``(order + 1) // 2`` pixels, the Gaussian is widened to that (its tails
+    would underflow); the moments still hold, and the kernel tends to the finite
+    difference ([1, -2, 1] for order 2, [1, -4, 6, -4, 1] for order 4).
+
+    Parameters
+    ----------
+    sigma_px : float
+        Standard deviation in pixels, > 0.
+    order : int
+        0 to :data:`MAX_GAUSSIAN_ORDER`.
+    """
+    smooth_weights, derivative_weights = _gaussian_kernels(sigma_px)[::-1]
+    if order == 0:
+        return smooth_weights
+    if order == 1:
+        return derivative_weights
+    radius = _gaussian_order_radius(sigma_px, order)
+    # Offsets in units of the Gaussian's width keep the moment equations well scaled.
+    width = max(sigma_px, (order + 1) // 2 / 4.0)
+    scaled = np.arange(-radius, radius + 1, dtype=np.float64) / width
+    powers = np.arange(order % 2, order + 1, 2)
+    monomials = scaled[np.newaxis, :] ** powers[:, np.newaxis]
+    basis = np.exp(-0.5 * scaled**2) * monomials
+    factorials = np.array([math.factorial(int(power)) for power in powers], dtype=np.float64)
+    moments = (monomials / factorials[:, np.newaxis]) @ basis.T
+    target = (powers == order).astype(np.float64) / width**order
+    weights: Weights = np.linalg.solve(moments, target) @ basis
+    # Exactly (anti)symmetric, so that the engine pairs its taps.
+    parity = -1.0 if order % 2 else 1.0
+    symmetric: Weights = 0.5 * (weights + parity * weights[::-1])
+    return symmetric
+
+
+def order_passes(
+    order: Sequence[int],
+    axes: tuple[int, ...],
+    spacing: tuple[float, ...],
+    method: str,
+    sigma: float,
+) -> list[tuple[int, Weights]]:
+    """Return the ``(axis, weights)`` passes of the derivative of ``order`` (one per axis).
+
+    ``method`` is 'gaussian' (a kernel of ``order[axis]`` along every axis in ``axes``,
+    in axis order) or 'central' (a pass only along the axes differentiated:
+    :data:`DIFFERENCE_WEIGHTS` for order 1, :data:`SECOND_DIFFERENCE_WEIGHTS` for order
+    2). Weights are in physical units: divided by ``spacing[axis] ** order[axis]``.
+    """
+    if method == "central":
+        by_order = {1: DIFFERENCE_WEIGHTS, 2: SECOND_DIFFERENCE_WEIGHTS}
+        return [
+            (axis, by_order[order[axis]] / spacing[axis] ** order[axis])
+            for axis in sorted(axes)
+            if order[axis]
+        ]
+    return [
+        (axis, gaussian_kernel(sigma / spacing[axis], order[axis]) / spacing[axis] ** order[axis])
+        for axis in sorted(axes)
+    ]

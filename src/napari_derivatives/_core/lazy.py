@@ -29,6 +29,7 @@ This module is pure: it imports dask and numpy, never napari or Qt.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any, TypedDict
 
 import dask.array as da
@@ -98,19 +99,20 @@ def _crop(
 def _run_block(
     block: AnyArray,
     *,
-    names: tuple[int | str, ...],
+    names: tuple[Hashable, ...],
     halo: tuple[int, ...],
     extended: tuple[bool, ...],
+    compute: Callable[..., Mapping[Any, Float32Array]],
     options: dict[str, Any],
     block_info: dict[int | None, dict[str, Any]] | None = None,
 ) -> Float32Array:
-    """Differentiate one block with its halo and return the requested outputs, cropped."""
+    """Compute one block with its halo and return the requested outputs, cropped."""
     # dask passes `block_info` (keyed by the index of the input, None for the output) to
     # every function that takes it; the default only marks it as optional to dask.
     assert block_info is not None
     info = block_info[0]
     crop = _crop(tuple(info["chunk-location"]), tuple(info["num-chunks"]), halo, extended)
-    computed = engine.differentiate(np.asarray(block), **options)
+    computed = compute(np.asarray(block), **options)
     if len(names) == 1:
         return computed[names[0]][crop]
     return np.stack([computed[name][crop] for name in names])
@@ -131,12 +133,55 @@ def _lazy_outputs(
     direction: bool,
 ) -> da.Array:
     """Return one dask array (one key) or a stack along a new first axis (several keys)."""
+    options = {
+        "axes": axes,
+        "spacing": spacing,
+        "method": method,
+        "sigma": sigma,
+        "mode": mode,
+        "wanted": wanted,
+        "keep": keep,
+        "magnitude": magnitude,
+        "direction": direction,
+    }
     reach = halo_depth(array.ndim, axes, spacing, method, sigma, wanted)
+    # Central differences are one-sided at the border and extend nothing.
+    return map_with_halo(
+        array, keys, engine.differentiate, options, reach, mode, extends=method != "central"
+    )
+
+
+def map_with_halo(
+    array: da.Array,
+    keys: tuple[Hashable, ...],
+    compute: Callable[..., Mapping[Any, Float32Array]],
+    options: dict[str, Any],
+    reach: tuple[int, ...],
+    mode: str,
+    *,
+    extends: bool = True,
+) -> da.Array:
+    """Return ``compute(block, **options)[key]`` of every block with its halo, lazily.
+
+    Parameters
+    ----------
+    array : dask.array.Array
+        Validated real image.
+    keys : tuple
+        The outputs of ``compute`` to return: one gives a dask array of
+        ``array.shape`` and ``array.chunks``; several a stack along a new first axis.
+    compute : callable
+        An eager function of a numpy block (and ``options``) returning float32 arrays
+        of the block's shape, whose value at a pixel depends only on the samples
+        within ``reach`` of it, and which extends the block by ``mode`` past its ends
+        (``extends``) as it would extend a whole image.
+    reach : tuple of int
+        How far the computation reaches along each axis, in pixels (the halo).
+    """
     # A block that reaches the image border extends itself by `mode`, as the engine
     # extends the image; 'mirror' (which skips the edge sample) needs one sample more
-    # than the halo for it. Central differences are one-sided at the border and extend
-    # nothing.
-    spare = 1 if method != "central" and mode == "mirror" else 0
+    # than the halo for it.
+    spare = 1 if extends and mode == "mirror" else 0
     # An axis as short as the halo (a thin z-stack, a few time points) is not cut: its
     # blocks hold all of it, exchange no halo and extend themselves at both ends, which
     # is exactly what the eager engine does with the whole image.
@@ -149,7 +194,7 @@ def _lazy_outputs(
     # but the wraps, which reach for the opposite end of the image. Only those extend the
     # whole array, along the axes that are cut (a rechunk of every chunk: seconds of
     # graph building on a big volume).
-    wrapped = method != "central" and mode in WRAP_MODES
+    wrapped = extends and mode in WRAP_MODES
     extended = tuple(wrapped and pad > 0 for pad in depth)
     work = _extend(array, depth, mode) if any(extended) else array
     # A halo may not be deeper than a chunk, nor than the samples a border block
@@ -171,17 +216,6 @@ def _lazy_outputs(
             sizes[0] -= pad
             sizes[-1] -= pad
         out_chunks.append(tuple(sizes))
-    options = {
-        "axes": axes,
-        "spacing": spacing,
-        "method": method,
-        "sigma": sigma,
-        "mode": mode,
-        "wanted": wanted,
-        "keep": keep,
-        "magnitude": magnitude,
-        "direction": direction,
-    }
     stacked = len(keys) > 1
     common = {
         "chunks": (((len(keys),),) if stacked else ()) + tuple(out_chunks),
@@ -191,6 +225,7 @@ def _lazy_outputs(
         "names": keys,
         "halo": depth,
         "extended": extended,
+        "compute": compute,
         "options": options,
     }
     result: da.Array

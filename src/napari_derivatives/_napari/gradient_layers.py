@@ -8,75 +8,22 @@ run may update, and how they are named, is :mod:`.ownership`'s.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from .._core.gradients import gradient, gradient_outputs
-from .._core.luminance import rgb_to_luminance
-from .compat import refresh_deferred
-from .display import OUTPUT_COLORMAPS, gradient_contrast_limits
-from .intensity import is_in_memory, lazy_intensity
-from .ownership import METADATA_KEY, GradientRecord, GradientSettings, plan_layers
-from .transforms import TRANSFORM_KEYS, physical_unit, transform_settings
+from .._core.choices import DEFAULT_MODE
+from .layer_outputs import (
+    apply_layer_outputs,
+    compute_layer_outputs,
+    default_axes,
+    resolve_image_layer,
+)
+from .ownership import LayerSettings
 
 if TYPE_CHECKING:
     import napari.layers
 
     import napari
-
-#: The border mode when none is given: the core's own default, read from the signature
-#: of :func:`napari_derivatives.gradient` so that the layers follow the core.
-DEFAULT_MODE: str = inspect.signature(gradient).parameters["mode"].default
-
-
-def default_gradient_axes(ndim: int) -> tuple[int, ...]:
-    """Return the axes differentiated by default: each 2D plane of a stack.
-
-    Parameters
-    ----------
-    ndim : int
-        Number of dimensions of the image layer (without an RGB channel axis).
-
-    Returns
-    -------
-    tuple of int
-        ``(ndim - 2, ndim - 1)`` for ``ndim >= 2``, ``(0,)`` for 1D data.
-    """
-    return tuple(range(max(ndim - 2, 0), ndim))
-
-
-#: Images with more pixels than this get lazy (dask) gradient layers even when
-#: they are in memory: each output is then computed a plane at a time as napari
-#: shows it, instead of allocating ``4 bytes x pixels`` per output up front.
-LAZY_THRESHOLD = 2**26
-
-
-def wants_lazy(image: napari.layers.Image, lazy: bool | None = None) -> bool:
-    """Return whether gradient layers of ``image`` are lazy, as ``lazy`` asks.
-
-    Parameters
-    ----------
-    image : napari.layers.Image
-        The source layer.
-    lazy : bool, optional
-        An explicit choice, returned as is; None decides by the data: lazy when
-        any level is not a numpy array (dask, zarr, ...) or the finest level has
-        more than :data:`LAZY_THRESHOLD` pixels.
-
-    Returns
-    -------
-    bool
-        True for dask (lazy) outputs.
-    """
-    if lazy is not None:
-        return bool(lazy)
-    levels = list(image.data) if image.multiscale else [image.data]
-    finest = levels[0]
-    size = int(np.prod(finest.shape[:-1] if image.rgb else finest.shape))
-    return size > LAZY_THRESHOLD or not all(is_in_memory(level) for level in levels)
 
 
 def compute_gradient_outputs(
@@ -102,7 +49,9 @@ def compute_gradient_outputs(
     method : str
         One of :data:`napari_derivatives.METHODS`.
     outputs : sequence of str
-        Names among ``"gx"``, ``"gy"``, ``"gz"``, ``"magnitude"``, ``"direction"``.
+        Names among ``"gx"``, ``"gy"``, ``"gz"``, ``"magnitude"``, ``"direction"``
+        and ``"direction_colour"`` (an RGB picture: hue the direction, brightness the
+        magnitude over a robust maximum of it, so flat regions are dark).
     axes : sequence of int, optional
         Axes of the layer's data to differentiate. Default: the last two
         (each 2D plane of a stack).
@@ -115,49 +64,21 @@ def compute_gradient_outputs(
         True: return dask arrays that compute a block when it is read. False:
         compute numpy arrays now. None (default): lazy when the layer's data is
         not a numpy array (dask, zarr, ...) or has more than
-        :data:`LAZY_THRESHOLD` pixels. Both give the same values.
+        :data:`.layer_outputs.LAZY_THRESHOLD` pixels. Both give the same values.
 
     Returns
     -------
     dict of str to array or list of array
-        One float32 array (numpy, or dask when lazy) per requested output, in the
-        order requested. For a multiscale layer, a list with one array per level:
-        each level is differentiated with its own pixel size, ``scale`` times the
-        level's ``downsample_factors``, so all levels agree in physical units.
-        Coarse levels with fewer than two samples along a differentiated axis
-        are left out.
+        One array per requested output, in the order requested: float32, or uint8
+        RGB for ``"direction_colour"`` (numpy, or dask when lazy). For a multiscale
+        layer, a list with one array per level: each level is differentiated with
+        its own pixel size, ``scale`` times the level's ``downsample_factors``, so all
+        levels agree in physical units. Coarse levels with fewer than two samples
+        along a differentiated axis are left out.
     """
-    lazy = wants_lazy(image, lazy)
-    levels = list(image.data) if image.multiscale else [image.data]
-    factors = (
-        np.asarray(image.downsample_factors, dtype=float)
-        if image.multiscale
-        else np.ones((1, image.ndim))
+    return compute_layer_outputs(
+        image, outputs, axes=axes, lazy=lazy, method=method, sigma=sigma, mode=mode
     )
-    # napari flips an axis with a negative scale; the pixel size is its magnitude, and
-    # components stay along the data axes (the outputs carry the same flip).
-    scale = np.abs(np.asarray(image.scale, dtype=float))
-    if axes is None:
-        axes = default_gradient_axes(image.ndim)
-    per_level: list[dict[str, Any]] = []
-    for level, (data, factor) in enumerate(zip(levels, factors, strict=True)):
-        if lazy:
-            data = lazy_intensity(data, image.rgb)
-        else:
-            data = np.asarray(data)
-            data = rgb_to_luminance(data) if image.rgb else data
-        shape = data.shape
-        if level and any(shape[axis] < 2 for axis in axes):
-            break
-        spacing = tuple(float(s) for s in scale * factor)
-        per_level.append(
-            gradient_outputs(
-                data, outputs, method=method, spacing=spacing, axes=axes, sigma=sigma, mode=mode
-            )
-        )
-    if not image.multiscale:
-        return per_level[0]
-    return {name: [level[name] for level in per_level] for name in per_level[0]}
 
 
 def apply_gradient_outputs(
@@ -172,143 +93,19 @@ def apply_gradient_outputs(
     replace: bool = True,
     contrast_limits: Mapping[str, tuple[float, float]] | None = None,
 ) -> list[napari.layers.Image]:
-    """Add the computed outputs to the viewer, or update the plugin's layers already there.
+    """Add the computed gradient outputs to the viewer, or update the plugin's layers.
 
-    Only layers the plugin made are updated or removed: it records them in their
-    metadata (see :mod:`.ownership`), so a user's layer that shares a name is left
-    alone and the new layer gets a free name (``"cells gx [1]"``), while a plugin's
-    layer the user renamed is still the plugin's. A plugin's layer of ``image`` and
-    the same output made with the same settings is updated in place (data,
-    transforms, colormap, contrast limits); napari cannot turn a layer into a
-    multiscale one or back, so such a layer is replaced instead, at the same place in
-    the layer list.
-
-    With ``replace`` (the default) the run replaces the plugin's layers of ``image``:
-    an output without a layer of these settings updates the one the plugin named
-    ``"<image> <output>"``, and every other plugin's layer of ``image`` made with other
-    settings is removed, so the plain names always hold one run's settings. Without
-    it, those layers are kept and the new ones are named with their settings,
-    ``"<image> gx (gaussian 2 µm)"``.
-
-    Parameters
-    ----------
-    viewer : napari.Viewer
-        The viewer to add the layers to.
-    image : napari.layers.Image
-        The source layer; output layers copy its transforms.
-    results : mapping of str to array or list of array
-        Output name to data, as returned by :func:`compute_gradient_outputs`
-        (numpy or dask arrays; a list of levels for a multiscale layer).
-    method, sigma, mode, axes
-        The settings the results were computed with, as passed to
-        :func:`compute_gradient_outputs`: recorded in the layers' metadata.
-    replace : bool
-        True: replace the plugin's layers of ``image`` made with other settings.
-        False: keep them, and name the new layers with their settings.
-    contrast_limits : mapping of str to (float, float), optional
-        Contrast limits per output, as :func:`gradient_contrast_limits` returns
-        them (computed here when not given).
-
-    Returns
-    -------
-    list of napari.layers.Image
-        The added or updated layers, in the order of ``results``.
+    :func:`.layer_outputs.apply_layer_outputs` for gradient layers, with the settings
+    the results were computed with (as passed to :func:`compute_gradient_outputs`),
+    recorded in the layers' metadata. Only gradient layers the plugin made are
+    updated or removed; see :func:`add_gradient_layers`.
     """
-    from napari.layers import Image
-
-    if contrast_limits is None:
-        contrast_limits = gradient_contrast_limits(results)
-    usual_axes = default_gradient_axes(image.ndim)
-    settings = GradientSettings.of_run(
-        method, sigma, mode, usual_axes if axes is None else axes, image.ndim
+    settings = LayerSettings.of_run(
+        method, sigma, mode, default_axes(image.ndim) if axes is None else axes, image.ndim
     )
-    label = settings.label(
-        physical_unit(image, settings.axes), usual_mode=DEFAULT_MODE, usual_axes=usual_axes
+    return apply_layer_outputs(
+        viewer, image, results, settings, replace=replace, contrast_limits=contrast_limits
     )
-    # The source itself is never touched, even a plugin's layer renamed to its source's name.
-    others = [layer for layer in viewer.layers if layer is not image]
-    plan = plan_layers(others, image.name, results, settings, replace=replace, label=label)
-    for layer in plan.remove:
-        viewer.layers.remove(layer)
-    layers = []
-    for output, data in results.items():
-        multiscale = isinstance(data, list)
-        looks = {
-            **transform_settings(image),
-            "colormap": OUTPUT_COLORMAPS[output],
-            "contrast_limits": contrast_limits[output],
-        }
-        existing = plan.targets.get(output)
-        name = plan.names.get(output, "" if existing is None else existing.name)
-        if (
-            isinstance(existing, Image)
-            and not existing.rgb
-            and existing.multiscale == multiscale
-            and existing.ndim == image.ndim
-        ):
-            # The events stay live: the viewer recomputes its dims range from the
-            # transform and data events. Only slicing waits for the refresh below, so
-            # that lazy data is not computed once per setter.
-            with refresh_deferred(existing):
-                for key in TRANSFORM_KEYS:
-                    setattr(existing, key, looks[key])
-                existing.data = data
-                existing.colormap = looks["colormap"]
-            existing.contrast_limits = looks["contrast_limits"]
-            if existing.name != name:
-                existing.name = name  # napari keeps names unique: may become "name [1]"
-            existing.refresh()
-            layer = existing
-        else:
-            position = None
-            if existing is not None:
-                position = viewer.layers.index(existing)
-                viewer.layers.remove(existing)
-            record = GradientRecord(image.name, output, settings, name=name)
-            metadata = {METADATA_KEY: record.as_metadata()}
-            layer = viewer.add_image(
-                data, name=name, metadata=metadata, multiscale=multiscale, **looks
-            )
-            if position is not None:
-                viewer.layers.move(viewer.layers.index(layer), position)
-        # The name napari gave it (de-duplicated), so that a rename by the user shows.
-        record = GradientRecord(image.name, output, settings, name=layer.name)
-        layer.metadata[METADATA_KEY] = record.as_metadata()
-        layers.append(layer)
-    return layers
-
-
-def resolve_image_layer(
-    viewer: napari.Viewer, layer: napari.layers.Image | str
-) -> napari.layers.Image:
-    """Return the image layer given as a layer or as a layer name.
-
-    Parameters
-    ----------
-    viewer : napari.Viewer
-        The viewer holding the layer.
-    layer : napari.layers.Image or str
-        The layer, or its name.
-
-    Returns
-    -------
-    napari.layers.Image
-        The image layer.
-
-    Raises
-    ------
-    ValueError
-        If ``layer`` names no layer of the viewer or is not an image layer.
-    """
-    from napari.layers import Image
-
-    if isinstance(layer, str):
-        if layer not in viewer.layers:
-            raise ValueError(f"`layer` must name a layer of the viewer, got {layer!r}")
-        layer = viewer.layers[layer]
-    if not isinstance(layer, Image):
-        raise ValueError(f"`layer` must be an image layer, got a {type(layer).__name__} layer")
-    return layer
 
 
 def add_gradient_layers(
@@ -326,11 +123,14 @@ def add_gradient_layers(
     """Add gradient layers of an image layer to a viewer, in physical units.
 
     The layers are named ``"<image> gx"``, ``"<image> gy"``, ``"<image> gz"``,
-    ``"<image> magnitude"`` and ``"<image> direction"``. They keep the source's
+    ``"<image> magnitude"``, ``"<image> direction"`` and ``"<image> direction
+    colour"``. They keep the source's
     scale, translate, rotate, shear and affine, so they overlay it exactly.
     Components use a diverging colormap with contrast limits symmetric around
     zero, the magnitude a sequential one, the direction a cyclic one from -pi
-    to pi. Each layer records how it was made in its metadata, under
+    to pi; the direction colour is an RGB layer (hue the direction, brightness the
+    magnitude over its 99th percentile, so flat regions, where the direction is
+    noise, are dark). Each layer records how it was made in its metadata, under
     ``"napari_derivatives"``: source, output, method, sigma (physical units, as
     passed; None but for the Gaussian), mode, axes and the name the plugin gave it.
 
@@ -354,8 +154,8 @@ def add_gradient_layers(
         ``"gaussian"``.
     outputs : sequence of str
         Which layers to add: any of ``"gx"`` (d/d last axis), ``"gy"`` (d/d
-        second-to-last axis), ``"gz"`` (d/d third-to-last axis), ``"magnitude"``
-        and ``"direction"``.
+        second-to-last axis), ``"gz"`` (d/d third-to-last axis), ``"magnitude"``,
+        ``"direction"`` and ``"direction_colour"``.
     axes : sequence of int, optional
         Axes of the layer's data to differentiate. Default: the last two, so
         each 2D plane of a stack is differentiated on its own; pass
@@ -372,7 +172,7 @@ def add_gradient_layers(
         shows them (instant, and fit for images larger than memory). False:
         compute everything now. None (default): lazy when the layer's data is
         dask, zarr or another array not in memory, or has more than
-        :data:`LAZY_THRESHOLD` pixels. A multiscale layer gives multiscale
+        :data:`.layer_outputs.LAZY_THRESHOLD` pixels. A multiscale layer gives multiscale
         gradient layers, each level differentiated with its own pixel size.
     replace : bool
         True (default): replace the plugin's layers of this image made with other

@@ -28,25 +28,33 @@ def output_layer_name(source_name: str, output: str) -> str:
     source_name : str
         Name of the source image layer.
     output : str
-        One of ``"gx"``, ``"gy"``, ``"gz"``, ``"magnitude"``, ``"direction"``.
+        An output id: ``"gx"``, ``"magnitude"``, ``"hessian_eigenvalue_1"``...
 
     Returns
     -------
     str
-        ``"<source_name> <output>"``, for example ``"cells gx"``.
+        ``"<source_name> <output>"`` with spaces for the underscores of the id, for
+        example ``"cells gx"``, ``"cells hessian eigenvalue 1"``.
     """
-    return f"{source_name} {output}"
+    return f"{source_name} {output.replace('_', ' ')}"
+
+
+#: The families of layers, one per widget: a run replaces only layers of its own family.
+KINDS = ("gradient", "hessian", "orientation")
 
 
 @dataclass(frozen=True)
-class GradientSettings:
-    """How a gradient layer was made, apart from its source and output.
+class LayerSettings:
+    """How a layer of the plugin was made, apart from its source and output.
 
     Two layers of one source and output hold the same values when their settings are
     equal: ``sigma`` is None for every operator but the Gaussian, which alone uses it.
 
     Attributes
     ----------
+    kind : str
+        The family of the layer, one of :data:`KINDS`: a run replaces only layers of
+        its own family (Hessian layers never remove gradient layers).
     method : str
         The operator, one of :data:`napari_derivatives.METHODS`.
     sigma : float or None
@@ -56,23 +64,38 @@ class GradientSettings:
         The border mode, one of :data:`napari_derivatives.BOUNDARY_MODES`.
     axes : tuple of int
         The differentiated axes of the source's data, counted from 0.
+    rho : float or None
+        The structure tensor's integration scale in physical units (orientation
+        layers); None for the others.
     """
 
     method: str
     sigma: float | None
     mode: str
     axes: tuple[int, ...]
+    kind: str = "gradient"
+    rho: float | None = None
 
     @classmethod
     def of_run(
-        cls, method: str, sigma: float, mode: str, axes: Sequence[int], ndim: int
-    ) -> GradientSettings:
+        cls,
+        method: str,
+        sigma: float,
+        mode: str,
+        axes: Sequence[int],
+        ndim: int,
+        *,
+        kind: str = "gradient",
+        rho: float | None = None,
+    ) -> LayerSettings:
         """Return the settings of a run on an image of ``ndim`` dimensions."""
         return cls(
             method=method,
             sigma=float(sigma) if method == "gaussian" else None,
             mode=mode,
             axes=tuple(int(axis) % ndim for axis in axes),
+            kind=kind,
+            rho=None if rho is None else float(rho),
         )
 
     def label(self, unit: str, *, usual_mode: str, usual_axes: tuple[int, ...]) -> str:
@@ -86,6 +109,8 @@ class GradientSettings:
         if self.sigma is not None:
             head += f" {self.sigma:g}" + (f" {unit}" if unit else "")
         parts = [head]
+        if self.rho is not None:
+            parts.append(f"rho {self.rho:g}" + (f" {unit}" if unit else ""))
         if self.mode != usual_mode:
             parts.append(self.mode)
         if self.axes == (usual_axes[0] - 1, *usual_axes):
@@ -96,7 +121,7 @@ class GradientSettings:
 
 
 @dataclass(frozen=True)
-class GradientRecord:
+class LayerRecord:
     """What the plugin keeps in the metadata of a layer it made.
 
     Attributes
@@ -105,7 +130,7 @@ class GradientRecord:
         Name of the source image layer when the layer was made.
     output : str
         ``"gx"``, ``"gy"``, ``"gz"``, ``"magnitude"`` or ``"direction"``.
-    settings : GradientSettings
+    settings : LayerSettings
         How it was computed.
     name : str
         The name the plugin gave the layer. A layer whose name differs was renamed by
@@ -114,7 +139,7 @@ class GradientRecord:
 
     source: str
     output: str
-    settings: GradientSettings
+    settings: LayerSettings
     name: str = ""
 
     def as_metadata(self) -> dict[str, Any]:
@@ -126,24 +151,30 @@ class GradientRecord:
             "sigma": self.settings.sigma,
             "mode": self.settings.mode,
             "axes": self.settings.axes,
+            "kind": self.settings.kind,
+            "rho": self.settings.rho,
             "name": self.name,
         }
 
 
-def layer_record(layer: napari.layers.Layer) -> GradientRecord | None:
+def layer_record(layer: napari.layers.Layer) -> LayerRecord | None:
     """Return the plugin's record of ``layer``, or None when the plugin did not make it."""
     entry = layer.metadata.get(METADATA_KEY)
     if not isinstance(entry, Mapping):
         return None
     try:
         sigma = entry["sigma"]
-        settings = GradientSettings(
+        rho = entry.get("rho")
+        settings = LayerSettings(
             method=str(entry["method"]),
             sigma=None if sigma is None else float(sigma),
             mode=str(entry["mode"]),
             axes=tuple(int(axis) for axis in entry["axes"]),
+            # Records of the first releases, before Hessian layers, are gradient layers.
+            kind=str(entry.get("kind", "gradient")),
+            rho=None if rho is None else float(rho),
         )
-        return GradientRecord(
+        return LayerRecord(
             source=str(entry["source"]),
             output=str(entry["output"]),
             settings=settings,
@@ -184,14 +215,15 @@ def plan_layers(
     layers: Iterable[napari.layers.Layer],
     source: str,
     outputs: Iterable[str],
-    settings: GradientSettings,
+    settings: LayerSettings,
     *,
     replace: bool,
     label: str,
 ) -> LayerPlan:
     """Decide which of the plugin's layers a run updates, removes or adds, and their names.
 
-    Only the plugin's layers made from ``source`` are considered; a layer with
+    Only the plugin's layers made from ``source`` in the family of ``settings`` (its
+    ``kind``) are considered; a layer with
     ``settings`` and the output is always updated in place. With ``replace`` every other
     layer of the source made with other settings is removed, except that an output
     without a layer of these settings takes over (and updates in place) a layer of the
@@ -202,7 +234,11 @@ def plan_layers(
     ours = []
     for layer in layers:
         record = layer_record(layer)
-        if record is not None and record.source == source:
+        if (
+            record is not None
+            and record.source == source
+            and record.settings.kind == settings.kind
+        ):
             ours.append((layer, record))
     plan = LayerPlan(targets={}, names={}, remove=[])
     for output in outputs:
