@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 #: Derivative operators of the gradient functions.
-METHODS = ("central", "sobel", "scharr", "prewitt", "farid", "gaussian")
+METHODS = ("central", "sobel", "scharr", "prewitt", "farid", "gaussian", "spline")
 
 #: Named outputs of :func:`napari_derivatives.gradient_outputs`: the derivatives along
 #: the last, second-to-last and third-to-last axes, the magnitude and the direction.

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, overload
 
 import numpy.typing as npt
 
-from . import checks, engine, missing
+from . import checks, engine, missing, spline
 from .arraytypes import AnyArray, Float32Array
 from .choices import BOUNDARY_MODES, DEFAULT_MODE, METHODS, OUTPUTS
 from .outputs import plan_outputs
@@ -37,14 +37,19 @@ __all__ = [
 ]
 
 
-def _engine_for(array: AnyArray | da.Array) -> Callable[..., Mapping[int | str, Result]]:
-    """Return the engine for ``array``: the eager one, or its lazy twin for dask arrays."""
+def _engine_for(
+    array: AnyArray | da.Array, method: str
+) -> Callable[..., Mapping[int | str, Result]]:
+    """Return the engine for ``array``: the eager one, or its lazy twin for dask arrays.
+
+    The spline method runs the eager engine on the spline's coefficients (:mod:`.spline`).
+    """
     if checks.is_dask(array):
         # Imported here: dask is loaded only by those who pass dask arrays.
         from . import lazy
 
         return lazy.differentiate
-    return engine.differentiate
+    return spline.differentiate if method == "spline" else engine.differentiate
 
 
 def _prepare(
@@ -187,7 +192,7 @@ def gradient(
     6.0 1.0
     """
     array, axes, spacing, sigma = _prepare(image, method, spacing, axes, sigma, mode)
-    results = _engine_for(array)(array, axes, spacing, method, sigma, mode, wanted=axes, keep=axes)
+    results = _engine_for(array, method)(array, axes, spacing, method, sigma, mode, wanted=axes, keep=axes)
     return tuple(results[axis] for axis in axes)
 
 
@@ -246,7 +251,7 @@ def gradient_magnitude(
         As :func:`gradient`.
     """
     array, axes, spacing, sigma = _prepare(image, method, spacing, axes, sigma, mode)
-    results = _engine_for(array)(
+    results = _engine_for(array, method)(
         array, axes, spacing, method, sigma, mode, wanted=axes, magnitude=True
     )
     return results["magnitude"]
@@ -315,7 +320,7 @@ def gradient_direction(
     array, axes, spacing, sigma = _prepare(image, method, spacing, axes, sigma, mode)
     if len(axes) < 2:
         raise ValueError(f"`axes` must hold at least two axes for a direction, got {axes}")
-    results = _engine_for(array)(
+    results = _engine_for(array, method)(
         array, axes, spacing, method, sigma, mode, wanted=axes[-2:], direction=True
     )
     return results["direction"]
@@ -410,5 +415,5 @@ def gradient_outputs(
     plan, axis_of = plan_outputs(names, array.ndim, axes)
     if shared and checks.is_dask(array):
         plan["shared"] = True
-    computed = _engine_for(array)(array, axes, spacing, method, sigma, mode, **plan)
+    computed = _engine_for(array, method)(array, axes, spacing, method, sigma, mode, **plan)
     return {name: computed[axis_of.get(name, name)] for name in names}

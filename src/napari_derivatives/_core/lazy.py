@@ -35,7 +35,7 @@ import dask.array as da
 import numpy as np
 from dask.array.overlap import ensure_minimum_chunksize
 
-from . import engine
+from . import engine, spline
 from .arraytypes import AnyArray, Float32Array
 from .boundary import source_positions
 from .choices import WRAP_MODES, ZERO_MODES
@@ -110,7 +110,8 @@ def _run_block(
     assert block_info is not None
     info = block_info[0]
     crop = _crop(tuple(info["chunk-location"]), tuple(info["num-chunks"]), halo, extended)
-    computed = engine.differentiate(np.asarray(block), **options)
+    run = spline.differentiate if options["method"] == "spline" else engine.differentiate
+    computed = run(np.asarray(block), **options)
     if len(names) == 1:
         return computed[names[0]][crop]
     return np.stack([computed[name][crop] for name in names])
@@ -132,6 +133,10 @@ def _lazy_outputs(
 ) -> da.Array:
     """Return one dask array (one key) or a stack along a new first axis (several keys)."""
     reach = halo_depth(array.ndim, axes, spacing, method, sigma, wanted)
+    if method == "spline":
+        # The prefilter runs along every differentiated axis (see .spline).
+        deep = spline.halo(engine.work_dtype(array.dtype))
+        reach = tuple(deep if axis in axes else 0 for axis in range(array.ndim))
     # A block that reaches the image border extends itself by `mode`, as the engine
     # extends the image; 'mirror' (which skips the edge sample) needs one sample more
     # than the halo for it. Central differences are one-sided at the border and extend
