@@ -192,7 +192,9 @@ def gradient(
     6.0 1.0
     """
     array, axes, spacing, sigma = _prepare(image, method, spacing, axes, sigma, mode)
-    results = _engine_for(array, method)(array, axes, spacing, method, sigma, mode, wanted=axes, keep=axes)
+    results = _engine_for(array, method)(
+        array, axes, spacing, method, sigma, mode, wanted=axes, keep=axes
+    )
     return tuple(results[axis] for axis in axes)
 
 

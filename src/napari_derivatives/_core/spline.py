@@ -98,9 +98,7 @@ def differentiate(
         coefficients, axes, spacing, method, sigma, "nearest" if outer else mode, **plan
     )
     if outer:
-        crop = tuple(
-            slice(1, -1) if axis in axes else slice(None) for axis in range(array.ndim)
-        )
+        crop = tuple(slice(1, -1) if axis in axes else slice(None) for axis in range(array.ndim))
         results = {key: np.ascontiguousarray(value[crop]) for key, value in results.items()}
     if missing is not None:
         # Every axis in `axes` is filtered: a missing pixel reaches this far along each.
