@@ -298,3 +298,17 @@ def path(value: object, ndim: int | None = None) -> Float64Array:
     if not np.all(np.isfinite(vertices)):
         raise ValueError("`path` vertices must be finite, got NaN or inf")
     return vertices
+
+
+def interpolant_options(order: int, smooth: float) -> None:
+    """Check the options a profile's derivative of the interpolant allows."""
+    if order == 0:
+        raise ValueError(
+            "`order` must be 1 or 3 for the derivative of the interpolant (the nearest "
+            "pixel's interpolant is a staircase), got 0"
+        )
+    if smooth > 0:
+        raise ValueError(
+            "`smooth` must be 0 for the derivative of the interpolant (it differentiates "
+            f"the interpolant itself, not smoothed samples), got {smooth}"
+        )

@@ -47,5 +47,9 @@ ORDERS = (0, 1, 3)
 #: The interpolation orders by the names the panel and the CLI show.
 INTERPOLATION_ORDERS = {"nearest": 0, "linear": 1, "cubic": 3}
 
+#: What the derivative of a line profile differentiates: central differences of the
+#: sampled values, or the interpolating function itself (order 1 or 3).
+DERIVATIVE_SOURCES = ("samples", "interpolant")
+
 #: How the ``width`` samples across a line are combined into one value.
 REDUCTIONS = ("mean", "median", "max", "min")
