@@ -7,10 +7,10 @@ integer, which is quick and keeps the examples small to print.
 
 from __future__ import annotations
 
-import dask
-import dask.array as da
 from functools import partial
 
+import dask
+import dask.array as da
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st

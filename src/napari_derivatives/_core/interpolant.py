@@ -53,45 +53,55 @@ def _lagrange_slopes(t: Float64Array) -> Float64Array:
     return np.stack(weights, axis=-1)
 
 
-def partial_derivatives(sample: Sampler, points: Float64Array, order: int) -> Float64Array:
-    """Return the interpolant's derivative along every axis at ``points``, per pixel.
+def sample_with_partials(
+    sample: Sampler, points: Float64Array, order: int
+) -> tuple[Float64Array, Float64Array]:
+    """Return the interpolant's values and its derivative along every axis at ``points``.
 
     Parameters
     ----------
     sample : callable
-        The interpolant: values at points of shape (ndim, M, width).
+        The interpolant: values at points of shape (ndim, M, width). Called once, on
+        the points and every node the derivatives need, so a chunked image is read once.
     points : ndarray of float64, shape (ndim, M, width)
-        Where to differentiate.
+        Where to sample and differentiate.
     order : {1, 3}
         The interpolation order ``sample`` uses.
 
     Returns
     -------
-    ndarray of float64, shape (ndim, M, width)
+    values : ndarray of float64, shape (M, width)
+    gradient : ndarray of float64, shape (ndim, M, width)
         ``df/dx_a`` in intensity per pixel along each axis ``a``.
     """
-    gradient = np.empty_like(points)
-    for axis in range(points.shape[0]):
+    ndim, _, width = points.shape
+    moved = [points]
+    spans = []
+    for axis in range(ndim):
         coordinate = points[axis]
         base = np.floor(coordinate)
         if order == 1:
-            on_boundary = coordinate == base
-            low = np.where(on_boundary, coordinate - 1.0, base)
-            high = base + 1.0
-            nodes = [low, high]
+            low = np.where(coordinate == base, coordinate - 1.0, base)
+            spans.append(base + 1.0 - low)
+            nodes = [low, base + 1.0]
         else:
             nodes = [base + node for node in _NODES]
-        values = []
         for node in nodes:
-            moved = points.copy()
-            moved[axis] = node
-            values.append(sample(moved))
+            shifted = points.copy()
+            shifted[axis] = node
+            moved.append(shifted)
+    found = sample(np.concatenate(moved, axis=2))
+    parts = [found[:, k * width : (k + 1) * width] for k in range(len(moved))]
+    gradient = np.empty_like(points)
+    per_axis = 2 if order == 1 else 4
+    for axis in range(ndim):
+        values = parts[1 + axis * per_axis : 1 + (axis + 1) * per_axis]
         if order == 1:
-            gradient[axis] = (values[1] - values[0]) / (high - low)
+            gradient[axis] = (values[1] - values[0]) / spans[axis]
         else:
-            weights = _lagrange_slopes(coordinate - base)
+            weights = _lagrange_slopes(points[axis] - np.floor(points[axis]))
             gradient[axis] = sum(weights[..., j] * values[j] for j in range(4))
-    return gradient
+    return parts[0], gradient
 
 
 def along_path(

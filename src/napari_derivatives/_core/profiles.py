@@ -376,7 +376,10 @@ def line_profile(
         source = sampling.Tiles(image) if isinstance(image, np.ndarray) else image
         return sampling.map_chunked(source, at, ~outside, order=int(order), mode=mode)
 
-    sampled = sample(points)
+    if derivative_of == "interpolant":
+        sampled, partials = interpolant.sample_with_partials(sample, points, int(order))
+    else:
+        sampled = sample(points)
     values: Float64Array = sampled[:, 0] if width == 1 else _REDUCERS[reduce](sampled, axis=1)
     values[outside] = np.nan
 
@@ -387,7 +390,6 @@ def line_profile(
         smoothed = _smooth(values, smooth / interval)
     with np.errstate(invalid="ignore"):
         if derivative_of == "interpolant":
-            partials = interpolant.partial_derivatives(sample, points, int(order))
             along = interpolant.along_path(partials, vertices, segment, pixel_size)
             derivative = interpolant.reduce_like(sampled, along, reduce)
             derivative[outside] = np.nan
