@@ -51,5 +51,8 @@ INTERPOLATION_ORDERS = {"nearest": 0, "linear": 1, "cubic": 3}
 #: sampled values, or the interpolating function itself (order 1 or 3).
 DERIVATIVE_SOURCES = ("samples", "interpolant")
 
+#: The derivative sources by the names the panel shows.
+DERIVATIVE_SOURCE_NAMES = {"of the samples": "samples", "of the interpolant": "interpolant"}
+
 #: How the ``width`` samples across a line are combined into one value.
 REDUCTIONS = ("mean", "median", "max", "min")
