@@ -135,8 +135,10 @@ def test_settings_reach_the_sampling(ramp_scene, dock, qtbot):
     widget.width.value = 3
     widget.smooth.value = 2.0
     qtbot.waitUntil(
-        lambda: widget.profile_options()
-        == {"step": 2.0, "width": 3, "order": 0, "smooth": 2.0, "derivative_of": "samples"},
+        lambda: (
+            widget.profile_options()
+            == {"step": 2.0, "width": 3, "order": 0, "smooth": 2.0, "derivative_of": "samples"}
+        ),
         timeout=TIMEOUT,
     )
     qtbot.waitUntil(lambda: derivatives_are(widget, 1.5), timeout=TIMEOUT)
