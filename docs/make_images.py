@@ -176,7 +176,7 @@ def tutorial_profile() -> Path:
 
 
 def three_ways() -> Path:
-    """The tutorial's three ways to the slope along a line, on the sample's disk edge."""
+    """Plot the tutorial's three ways to the slope along a line, on the disk's edge."""
     from napari_derivatives._napari.sample_data import SYNTHETIC_PIXEL_SIZE, synthetic_edges
 
     image = synthetic_edges()

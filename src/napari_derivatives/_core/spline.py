@@ -56,6 +56,9 @@ _OUTER_MODES = ("nearest", "constant", "grid-constant")
 # Lines of the last axis are filtered by scipy in groups of this many samples at least.
 _LINES_PER_TASK = 1 << 16
 
+# Bytes of one block of the in-place passes along the later axes (a buffer per thread).
+_BLOCK_BYTES = 1 << 21
+
 
 def reach(dtype: np.dtype[Any]) -> int:
     """Return how many samples the prefilter reads past a pixel to the ``dtype``'s rounding.
@@ -131,6 +134,11 @@ def _coefficients(
     current: AnyArray = array
     missing = None
     for index, axis in enumerate(sorted(axes)):
+        if index > 0 and not outer:
+            # The first axis made a copy: the others filter it in place, a block at a time,
+            # so the coefficients cost one image beyond the outputs.
+            _prefilter_in_blocks(current, axis, pad, mode)
+            continue
         size = current.shape[axis]
         shape = list(current.shape)
         shape[axis] = size + 2 * pad
@@ -150,7 +158,38 @@ def _coefficients(
     return result, missing
 
 
-def _prefilter(padded: FloatArray, axis: int) -> None:
+def _prefilter_in_blocks(coefficients: FloatArray, axis: int, pad: int, mode: str) -> None:
+    """Filter ``coefficients`` along ``axis`` (not the first) in place, in blocks of rows.
+
+    Each block is copied with ``pad`` samples of extension by ``mode`` along ``axis``,
+    filtered, and copied back: a thread per core, each with one buffer of the block.
+    """
+    size = coefficients.shape[axis]
+    row = math.prod(coefficients.shape[1:]) // size * (size + 2 * pad)
+    rows = max(1, _BLOCK_BYTES // (coefficients.itemsize * row))
+    starts = range(0, coefficients.shape[0], rows)
+
+    def run(start: int) -> None:
+        block = coefficients[start : start + rows]
+        shape = list(block.shape)
+        shape[axis] += 2 * pad
+        padded = np.empty(shape, dtype=block.dtype)
+        inside = axis_slice(block.ndim, axis, pad, pad + size)
+        padded[inside] = block
+        extend_ends(padded, axis, pad, mode)
+        _prefilter(padded, axis, threads=False)
+        block[...] = padded[inside]
+
+    workers = engine.worker_count(len(starts), coefficients.size)
+    if workers == 1:
+        for start in starts:
+            run(start)
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(run, starts))
+
+
+def _prefilter(padded: FloatArray, axis: int, *, threads: bool = True) -> None:
     """Replace the lines of ``padded`` along ``axis`` by their spline coefficients.
 
     Each line begins and ends with :func:`reach` samples of extension, so the filters
@@ -167,7 +206,7 @@ def _prefilter(padded: FloatArray, axis: int) -> None:
             part = lines[start : start + step]
             ndimage.spline_filter1d(part, 3, axis=1, output=part, mode="mirror")
 
-        workers = engine.worker_count(len(starts), padded.size)
+        workers = engine.worker_count(len(starts), padded.size) if threads else 1
         if workers == 1:
             for start in starts:
                 run(start)
