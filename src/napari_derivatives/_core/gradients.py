@@ -119,12 +119,17 @@ def gradient(
         wrap and are not rescaled: 8- and 16-bit and float32 images are filtered in
         float32, wider integers and float64 in float64 (so that large values keep
         their small differences). Never modified.
-    method : {'central', 'sobel', 'scharr', 'prewitt', 'farid', 'gaussian'}, optional
+    method : {'central', 'sobel', 'scharr', 'prewitt', 'farid', 'gaussian', 'spline'}, optional
         ``'central'``: central differences inside and one-sided first-order
         differences at the border, as :func:`numpy.gradient` (exact on a ramp
         everywhere; ``mode`` does not apply). ``'sobel'``, ``'scharr'``,
         ``'prewitt'``, ``'farid'``: the classic operators with their gains removed.
         ``'gaussian'``: derivative of a Gaussian of standard deviation ``sigma``.
+        ``'spline'``: derivative of the cubic B-spline interpolant at the pixel
+        centres (its prefilter along the axes in ``axes`` only), exact on cubic
+        polynomials away from the border; its prefilter reads 15 pixels along each
+        axis (30 for float64 work), and a NaN pixel makes that box NaN (see
+        :mod:`napari_derivatives._core.spline`).
     spacing : float or sequence of float, optional
         Pixel size, one number for every axis or one per axis of ``image``
         (``len(spacing) == image.ndim``), each finite and > 0. Default 1.
@@ -153,7 +158,9 @@ def gradient(
         3x3 operator halves it on the border pixel), 'mirror' gives 0 on the
         border pixel, and zeros ('constant', 'grid-constant') and the wraps add
         a step as high as the border's values. Ignored by ``method='central'``,
-        which is exact up to the border in any mode.
+        which is exact up to the border in any mode. For ``method='spline'``
+        the spline is that of the image continued by ``mode`` (about 10 pixels
+        of reach from the border for scipy's modes).
 
     Returns
     -------
@@ -162,7 +169,8 @@ def gradient(
         derivative along that axis, in intensity per unit of ``spacing``. A NaN
         pixel affects only outputs within the operator's footprint. A dask
         ``image`` gives lazy dask arrays with its chunks and the same values,
-        computed block by block (with a halo as deep as the kernel) when read.
+        computed block by block (with a halo as deep as the kernel) when read
+        (the spline's to float32 rounding, not bit for bit).
 
     Raises
     ------
