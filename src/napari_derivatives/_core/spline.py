@@ -215,19 +215,22 @@ def _prefilter(padded: FloatArray, axis: int, *, threads: bool = True) -> None:
                 list(pool.map(run, starts))
         return
     # Along any other axis a line is a hyperplane of the array, and the recursion runs
-    # over whole hyperplanes, contiguous in memory, one numpy call at a time.
+    # over whole hyperplanes, contiguous in memory, one numpy call at a time. Its state
+    # is kept in float64, so a float32 coefficient is rounded once, as scipy rounds it.
     planes = np.moveaxis(padded, axis, 0)
     count = planes.shape[0]
-    scratch = np.empty_like(planes[0])
-    pole = planes.dtype.type(POLE)
-    planes[0] *= planes.dtype.type(1.0 / (1.0 - POLE))
+    state = planes[0] * (1.0 / (1.0 - POLE))
+    planes[0] = state
     for k in range(1, count):
-        np.multiply(planes[k - 1], pole, out=scratch)
-        planes[k] += scratch
+        state *= POLE
+        state += planes[k]
+        planes[k] = state
     # The anticausal filter, with the gain 6 = (1 - z) (1 - 1 / z) of the prefilter.
-    planes[count - 1] *= planes.dtype.type(-6.0 * POLE / (1.0 - POLE))
-    six = planes.dtype.type(6.0)
+    state *= -6.0 * POLE / (1.0 - POLE)
+    planes[count - 1] = state
+    scratch = np.empty_like(state)
     for k in range(count - 2, -1, -1):
-        planes[k] *= six
-        np.subtract(planes[k + 1], planes[k], out=planes[k])
-        planes[k] *= pole
+        np.multiply(planes[k], 6.0, out=scratch)
+        state -= scratch
+        state *= POLE
+        planes[k] = state
