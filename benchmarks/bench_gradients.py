@@ -213,6 +213,8 @@ def run() -> str:
         "copies the image once, padded along the first axis, runs its recursion there over",
         "whole rows, and filters the later axes in place, a block of rows at a time",
         "(`_core/spline.py`); then the engine's 3-tap passes run on them.",
+        "That image plus the engine's few MiB of block buffers is why the spline's memory",
+        "row exceeds the budget of outputs plus one image by about 2 %.",
         "",
         "### Peak extra memory",
         "",
