@@ -45,7 +45,14 @@ from ._cli_io import (
 )
 from ._cli_read import read_image
 from ._core.checks import real_lazy_image
-from ._core.choices import BOUNDARY_MODES, METHODS, ORDERS, REDUCTIONS, SAMPLING_MODES
+from ._core.choices import (
+    BOUNDARY_MODES,
+    DERIVATIVE_SOURCES,
+    METHODS,
+    ORDERS,
+    REDUCTIONS,
+    SAMPLING_MODES,
+)
 from ._core.export import profiles_to_csv
 from ._core.gradients import gradient_outputs
 from ._core.named_outputs import ALL_OUTPUTS, derivative_outputs
@@ -209,6 +216,13 @@ def _parser() -> argparse.ArgumentParser:
     profile.add_argument("--smooth", type=float, default=_default(line_profile, "smooth"))
     profile.add_argument("--reduce", default=_default(line_profile, "reduce"), choices=REDUCTIONS)
     profile.add_argument("--mode", default=_default(line_profile, "mode"), choices=SAMPLING_MODES)
+    profile.add_argument(
+        "--derivative-of",
+        default=_default(line_profile, "derivative_of"),
+        choices=DERIVATIVE_SOURCES,
+        help="samples: central differences of the sampled values; interpolant: the exact "
+        "derivative of the order 1 or 3 interpolant along the line (no --smooth)",
+    )
     return parser
 
 
@@ -242,8 +256,9 @@ def _given(args: argparse.Namespace, function: Callable[..., object], names: Ite
     for name in names:
         value = getattr(args, name)
         if value is not None and value != _default(function, name):
+            option = "--" + name.replace("_", "-")
             shown.append(
-                f"--{name} {value:g}" if isinstance(value, float) else f"--{name} {value}"
+                f"{option} {value:g}" if isinstance(value, float) else f"{option} {value}"
             )
     return " with " + " ".join(shown) if shown else ""
 
@@ -286,7 +301,16 @@ def _units(text: str | None, ndim: int) -> list[str] | None:
 # --- the commands ------------------------------------------------------------------------
 
 _GRADIENT_OPTIONS = ("method", "spacing", "axes", "sigma", "rho", "mode")
-_PROFILE_OPTIONS = ("spacing", "step", "order", "width", "smooth", "reduce", "mode")
+_PROFILE_OPTIONS = (
+    "spacing",
+    "step",
+    "order",
+    "width",
+    "smooth",
+    "reduce",
+    "mode",
+    "derivative_of",
+)
 
 
 def _gradient_command(args: argparse.Namespace) -> None:
@@ -374,6 +398,7 @@ def _profile_command(args: argparse.Namespace) -> None:
         "smooth": args.smooth,
         "reduce": args.reduce,
         "mode": args.mode,
+        "derivative_of": args.derivative_of,
     }
     given = _given(args, line_profile, _PROFILE_OPTIONS)
     with scheduler(args.scheduler), atomic_output(csv_path, args.overwrite, "file") as target:
@@ -382,7 +407,7 @@ def _profile_command(args: argparse.Namespace) -> None:
         profiles = []
         for text, path in zip(args.line, paths, strict=True):
             names = {"image": str(args.input), "path": f"--line {text!r}"}
-            names |= {name: f"--{name}" for name in options}
+            names |= {name: "--" + name.replace("_", "-") for name in options}
             context = f"cannot profile {args.input} along --line {text!r}{given}"
             with _core_errors(names, context):
                 profiles.append(line_profile(image, path, **options))

@@ -117,6 +117,18 @@ CASES = {
     "negative --smooth": ([*PROFILE, *LINE, "--smooth=-1"], "--smooth must be"),
     "huge --smooth": ([*PROFILE, *LINE, "--smooth", "1e300"], "--smooth 1e+300"),
     "unknown --order": ([*PROFILE, *LINE, "--order", "2"], "argument --order: invalid choice"),
+    "--derivative-of interpolant with --order 0": (
+        [*PROFILE, *LINE, "--derivative-of", "interpolant", "--order", "0"],
+        "--order must be 1 or 3 for the derivative of the interpolant",
+    ),
+    "--derivative-of interpolant with --smooth": (
+        [*PROFILE, *LINE, "--derivative-of", "interpolant", "--smooth", "2"],
+        "--smooth must be 0 for the derivative of the interpolant",
+    ),
+    "unknown --derivative-of": (
+        [*PROFILE, *LINE, "--derivative-of", "spline"],
+        "argument --derivative-of: invalid choice",
+    ),
     "unknown --reduce": ([*PROFILE, *LINE, "--reduce", "mode"], "argument --reduce: invalid"),
     "unknown profile --mode": ([*PROFILE, *LINE, "--mode", "x"], "argument --mode: invalid"),
     "profile --mode of gradients only": (

@@ -244,6 +244,34 @@ def test_profile_writes_the_panel_csv(tmp_path, volume, capsys):
     assert not (tmp_path / "b.csv").exists()
 
 
+def test_profile_and_gradient_take_the_spline_options(tmp_path, capsys):
+    # I = x**2 + 3 y: the interpolant's slope along a row is 2 x, per pixel of 0.5: 4 x.
+    rows, cols = np.mgrid[0:20, 0:40].astype(np.float64)
+    source = tmp_path / "quadratic.npy"
+    np.save(source, cols**2 + 3 * rows)
+    csv = tmp_path / "line.csv"
+    argv = ["profile", str(source), "--csv", str(csv), "--line", "10,8,10,30", "--quiet"]
+    argv += ["--order", "3", "--derivative-of", "interpolant", "--spacing", "0.5"]
+    assert main(argv) == 0
+    path = [[10, 8], [10, 30]]
+    expected = nd.line_profile(
+        cols**2 + 3 * rows, path, order=3, spacing=0.5, derivative_of="interpolant"
+    )
+    # 9 pixels from the border at x = 30, where the spline bends by 0.27 ** 9 of it.
+    np.testing.assert_allclose(expected.derivative, 4 * expected.coords[:, 1], rtol=1e-4)
+    nd.profiles_to_csv([expected], tmp_path / "expected.csv")
+    assert csv.read_text() == (tmp_path / "expected.csv").read_text()
+    out = tmp_path / "out"
+    argv = ["gradient", str(source), str(out), "--method", "spline", "--outputs", "gx,gy"]
+    assert main([*argv, "--quiet"]) == 0
+    d_col = np.load(out / "gx.npy")
+    want = nd.gradient_outputs(cols**2 + 3 * rows, ("gx",), method="spline")["gx"]
+    np.testing.assert_array_equal(d_col, want)
+    # A quadratic is exact away from the border (its extension bends it within ~10 px).
+    np.testing.assert_allclose(d_col[:, 12:-12], 2 * cols[:, 12:-12], rtol=1e-5)
+    np.testing.assert_allclose(np.load(out / "gy.npy"), 3.0, rtol=1e-5)
+
+
 @pytest.fixture
 def cluster():
     distributed = pytest.importorskip("distributed")

@@ -25,6 +25,7 @@ from napari_derivatives._core.kernels import (
     SOBEL_SMOOTH,
     passes,
 )
+from napari_derivatives._core.spline import halo
 
 RTOL = 1e-4
 # Wide enough for the largest kernel used below: a Gaussian of sigma 1 on spacing 0.25
@@ -69,7 +70,7 @@ def test_kernel_constants_are_gain_free():
 
 
 def test_methods_tuple():
-    assert METHODS == ("central", "sobel", "scharr", "prewitt", "farid", "gaussian")
+    assert METHODS == ("central", "sobel", "scharr", "prewitt", "farid", "gaussian", "spline")
 
 
 # --- the units contract: ramps -------------------------------------------------
@@ -388,19 +389,24 @@ def test_dask_array():
 @pytest.mark.parametrize("method", METHODS)
 def test_nan_stays_local(method):
     a, b = 3.0, -2.0
-    image = ramp((40, 40), (a, b))
+    image = ramp((60, 60), (a, b))
     image[5, 5] = np.nan
     components = gradient(image, method=method)
     magnitude = gradient_magnitude(image, method=method)
-    # The widest footprint here is the Gaussian's radius of 4 pixels (sigma 1).
-    far = (slice(15, -5), slice(15, -5))
+    # The widest footprint of the filters is the Gaussian's radius of 4 pixels (sigma 1);
+    # the spline's recursive prefilter makes a box of spline.halo pixels NaN (see .spline).
+    footprint = halo(np.dtype(np.float32)) if method == "spline" else 4
+    far = (slice(6 + footprint, -5), slice(6 + footprint, -5))
     assert_allclose(components[0][far], a, rtol=RTOL)
     assert_allclose(components[1][far], b, rtol=RTOL)
     assert_allclose(magnitude[far], np.hypot(a, b), rtol=RTOL)
     rows, cols = np.nonzero(np.isnan(magnitude))
     assert rows.size > 0
-    assert np.all(np.abs(rows - 5) <= 4)
-    assert np.all(np.abs(cols - 5) <= 4)
+    assert np.all(np.abs(rows - 5) <= footprint)
+    assert np.all(np.abs(cols - 5) <= footprint)
+    if method == "spline":
+        # The whole box, and nothing more.
+        assert rows.size == (6 + footprint) ** 2
 
 
 # --- validation -------------------------------------------------------------------------
@@ -705,10 +711,10 @@ def test_wide_types_keep_small_differences_of_large_values(image, slope, method)
 # --- missing data ----------------------------------------------------------------------------
 
 
-def masked_ramp():
-    """I = 5 + 0.1 x with a masked 1000 at (3, 5): the hidden value is not data."""
-    data = 5.0 + 0.1 * np.tile(np.arange(10.0), (7, 1))
-    data[3, 5] = 1000.0
+def masked_ramp(cols=10, at=5):
+    """I = 5 + 0.1 x with a masked 1000 at (3, at): the hidden value is not data."""
+    data = 5.0 + 0.1 * np.tile(np.arange(float(cols)), (7, 1))
+    data[3, at] = 1000.0
     return np.ma.array(data, mask=data == 1000.0)
 
 
@@ -717,20 +723,27 @@ def masked_ramp():
 def test_masked_pixels_are_missing_data_not_values(method, lazy):
     import dask.array as da
 
-    image = masked_ramp()
+    # The spline blanks a box of spline.halo pixels around a missing one (30 for this
+    # float64 image): a wider image.
+    cols, at = (100, 50) if method == "spline" else (10, 5)
+    image = masked_ramp(cols, at)
     if lazy:
         image = da.ma.masked_array(da.from_array(image.data, chunks=(4, 5)), mask=image.mask)
     d_row, d_col = (np.asarray(g) for g in gradient(image, method=method, mode="nearest"))
     # Treated as NaN: the outputs whose footprint covers the pixel are NaN, never 999 or so.
-    nan_input = masked_ramp().filled(np.nan)
+    nan_input = masked_ramp(cols, at).filled(np.nan)
     want_row, want_col = gradient(nan_input, method=method, mode="nearest")
     assert_array_equal(d_col, want_col)
     assert_array_equal(d_row, want_row)
-    assert np.isnan(d_col[3, 4]) and np.isnan(d_col[3, 6])
+    assert np.isnan(d_col[3, at - 1]) and np.isnan(d_col[3, at + 1])
     # Everywhere else at most the ramp's slope (less only where "nearest" flattens the
-    # border), never the hidden value's 99.5 per pixel.
-    assert np.nanmax(np.abs(d_col)) == pytest.approx(0.1, rel=1e-4)
-    assert_allclose(d_col[:, 3:7][np.isfinite(d_col[:, 3:7])], 0.1, rtol=1e-4)
+    # border), never the hidden value's 99.5 per pixel. The spline through a ramp
+    # flattened past the border overshoots near it (by 13 % on the border pixel): it is
+    # the ramp's slope from 10 pixels in.
+    inner = (slice(None), slice(10, -10)) if method == "spline" else (slice(None),) * 2
+    assert np.nanmax(np.abs(d_col[inner])) == pytest.approx(0.1, rel=1e-4)
+    band = d_col[:, at - 2 : at + 3]
+    assert_allclose(band[np.isfinite(band)], 0.1, rtol=1e-4)
     assert np.nanmax(np.abs(d_row)) < 1e-4
     magnitude = np.asarray(gradient_magnitude(image, method=method, mode="nearest"))
     assert np.nanmax(magnitude) < 0.2

@@ -17,15 +17,37 @@ from napari_derivatives._core.lazy import differentiate as engine
 ALL_2D = ("gx", "gy", "magnitude", "direction")
 
 
-def assert_identical(lazy, eager):
-    """Compute every lazy output in one go and compare bit for bit."""
+def assert_identical(lazy, eager, atol=0.0):
+    """Compute every lazy output in one go and compare bit for bit (or to ``atol``).
+
+    The spline method's prefilter is recursive over whole lines: a block starts it
+    ``spline.halo`` pixels away, where its effect is below the rounding, so its values
+    equal the eager ones to float32 rounding of the intensities (``atol``), not bit for
+    bit. A direction is compared through the components it is the angle of.
+    """
     assert list(lazy) == list(eager)
     for name, array in lazy.items():
         assert isinstance(array, da.Array), name
         assert array.dtype == np.float32
     computed = dask.compute(dict(lazy))[0]
     for name, array in computed.items():
-        np.testing.assert_array_equal(array, eager[name], err_msg=name)
+        if not atol:
+            np.testing.assert_array_equal(array, eager[name], err_msg=name)
+        elif name == "direction":
+            size = computed.get("magnitude", 1.0)
+            for part in (np.cos, np.sin):
+                np.testing.assert_allclose(
+                    size * part(array), size * part(eager[name]), atol=4 * atol, err_msg=name
+                )
+        else:
+            np.testing.assert_allclose(array, eager[name], rtol=0, atol=atol, err_msg=name)
+
+
+def rounding(image, spacing, method):
+    """Float32 rounding of ``image``'s intensities per unit of spacing, for the spline."""
+    if method != "spline":
+        return 0.0
+    return 16 * np.finfo(np.float32).eps * float(np.abs(image).max()) / min(spacing)
 
 
 @pytest.fixture
@@ -49,7 +71,8 @@ def test_every_method_and_mode_equals_the_eager_path_on_a_chunked_stack(method, 
         lazy = nd.gradient_outputs(source, ALL_2D, **options)
         for array in lazy.values():
             assert array.chunks == source.chunks
-        assert_identical(lazy, nd.gradient_outputs(stack, ALL_2D, **options))
+        atol = rounding(stack, options["spacing"], method)
+        assert_identical(lazy, nd.gradient_outputs(stack, ALL_2D, **options), atol)
 
 
 @pytest.mark.parametrize("method", METHODS)

@@ -33,6 +33,17 @@ def test_values_are_per_physical_unit_of_the_layer_scale(viewer, ramp_2d):
     assert gx.data.dtype == np.float32
 
 
+def test_the_spline_method_gives_a_cubic_per_physical_unit(viewer):
+    # I = x**3 / 100 (x the column) on pixels 0.5 units tall and 2 units wide: along x
+    # 3 x**2 / 100 per pixel, so 1.5 x**2 / 100 per unit, exact away from the border.
+    rows, cols = np.mgrid[0:30, 0:40].astype(np.float64)
+    image = viewer.add_image(cols**3 / 100 + 2 * rows, name="cubic", scale=(0.5, 2.0))
+    gx, gy, _ = add_gradient_layers(viewer, image, method="spline", sigma=-1.0)
+    inside = (slice(12, -12), slice(12, -12))
+    np.testing.assert_allclose(gx.data[inside], 1.5 * cols[inside] ** 2 / 100, rtol=1e-5)
+    np.testing.assert_allclose(gy.data, 4.0, rtol=1e-5)  # a ramp: up to the border
+
+
 def test_a_flipped_axis_counts_by_its_absolute_pixel_size(viewer, ramp_2d):
     image = viewer.add_image(ramp_2d, name="ramp", scale=(1.0, -0.5))
     gx, gy = add_gradient_layers(viewer, image, outputs=("gx", "gy"))
@@ -224,7 +235,7 @@ def test_lazy_rgb_is_differentiated_as_luminance(viewer):
     np.testing.assert_allclose(interior(np.asarray(gx.data)), 7.154, rtol=1e-4)
 
 
-@pytest.mark.parametrize("method", ["central", "sobel", "farid", "gaussian"])
+@pytest.mark.parametrize("method", ["central", "sobel", "farid", "gaussian", "spline"])
 @pytest.mark.parametrize("lazy", [True, False])
 def test_multiscale_levels_agree_in_physical_units(viewer, method, lazy):
     image = viewer.add_image(ramp_pyramid(), name="pyramid", multiscale=True, scale=(0.5, 2.0))

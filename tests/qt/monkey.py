@@ -1090,6 +1090,7 @@ class Monkey:
                 panel.width,
                 panel.interpolation,
                 panel.smooth,
+                panel.derivative,
                 panel.show_intensity,
                 panel.show_derivative,
                 panel.mark_edges,

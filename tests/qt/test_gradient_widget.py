@@ -42,6 +42,20 @@ def test_sigma_is_shown_only_for_the_gaussian(viewer, widget, ramp_2d):
     assert not shown(widget.sigma)
     widget.method.value = "gaussian"
     assert shown(widget.sigma)
+    # The spline has no sigma either.
+    widget.method.value = "spline"
+    assert not shown(widget.sigma)
+
+
+def test_the_spline_operator_runs_from_the_widget(viewer, widget, ramp_2d):
+    viewer.add_image(ramp_2d, name="ramp", scale=(0.5, 0.5))
+    assert "spline" in widget.method.choices
+    widget.method.value = "spline"
+    widget()
+    # 5 per pixel over 0.5 units, up to the border ('extrapolate', the default mode), to
+    # the float32 rounding of intensities up to ~300 that the recursive prefilter adds.
+    np.testing.assert_allclose(viewer.layers["ramp gx"].data, 10.0, rtol=1e-4)
+    np.testing.assert_allclose(viewer.layers["ramp gy"].data, 6.0, rtol=1e-4)
 
 
 def test_volume_option_offers_gz(viewer, widget):

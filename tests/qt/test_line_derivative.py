@@ -135,7 +135,10 @@ def test_settings_reach_the_sampling(ramp_scene, dock, qtbot):
     widget.width.value = 3
     widget.smooth.value = 2.0
     qtbot.waitUntil(
-        lambda: widget.profile_options() == {"step": 2.0, "width": 3, "order": 0, "smooth": 2.0},
+        lambda: (
+            widget.profile_options()
+            == {"step": 2.0, "width": 3, "order": 0, "smooth": 2.0, "derivative_of": "samples"}
+        ),
         timeout=TIMEOUT,
     )
     qtbot.waitUntil(lambda: derivatives_are(widget, 1.5), timeout=TIMEOUT)
@@ -638,3 +641,32 @@ def test_default_image_is_the_top_visible_one(make_napari_viewer):
     widget = LineDerivativeWidget(viewer)
     assert widget.image.value.name == "bottom"
     assert widget.shapes.value.name == "lines"
+
+
+def test_derivative_of_the_interpolant_in_a_real_viewer(viewer, dock, qtbot, errors):
+    # I = x**2 on 2-unit pixels: dI/d(distance) = 2 x / 2 = x per unit at column x.
+    _, x = np.mgrid[0:40, 0:80].astype(np.float64)
+    viewer.add_image(x**2, scale=(2, 2))
+    viewer.add_shapes([horizontal(20, 10, 60)], shape_type="line", scale=(2, 2))
+    widget = dock()
+    widget.interpolation.value = "cubic"
+    # The samples' central differences are one-sided at the ends: (121 - 100) / 2 at x=10.
+    qtbot.waitUntil(lambda: widget.profile_options()["order"] == 3, timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: len(widget.profiles) == 1 and np.isclose(widget.profiles[0].derivative[0], 10.5),
+        timeout=TIMEOUT,
+    )
+    widget.derivative.value = "of the interpolant"
+    qtbot.waitUntil(
+        lambda: widget.profile_options()["derivative_of"] == "interpolant", timeout=TIMEOUT
+    )
+
+    def exact():
+        profile = widget.profiles[0]
+        return np.allclose(profile.derivative, profile.coords[:, 1], rtol=1e-6)
+
+    qtbot.waitUntil(exact, timeout=TIMEOUT)
+    assert widget.profiles[0].derivative[0] == pytest.approx(10.0, rel=1e-6)
+    # The plot draws what the profile holds.
+    curve = widget.plot.derivative_axes.lines[0]
+    np.testing.assert_allclose(np.asarray(curve.get_ydata(), float)[:3], [10.0, 11.0, 12.0])

@@ -27,13 +27,49 @@ def controls(viewer, qapp):
 
 
 def test_settings_are_the_options_of_line_profile(controls):
-    assert controls.profile_options() == {"step": 1.0, "width": 1, "order": 1, "smooth": 0.0}
+    assert controls.profile_options() == {
+        "step": 1.0,
+        "width": 1,
+        "order": 1,
+        "smooth": 0.0,
+        "derivative_of": "samples",
+    }
     controls.step.value = 0.5
     controls.width.value = 3
     controls.interpolation.value = "cubic"
     controls.smooth.value = 2.0
-    assert controls.profile_options() == {"step": 0.5, "width": 3, "order": 3, "smooth": 2.0}
+    assert controls.profile_options() == {
+        "step": 0.5,
+        "width": 3,
+        "order": 3,
+        "smooth": 2.0,
+        "derivative_of": "samples",
+    }
     assert set(controls.interpolation.choices) == {"nearest", "linear", "cubic"}
+
+
+def test_the_derivative_of_the_interpolant_offers_only_its_options(controls):
+    assert controls.derivative.choices == ("of the samples", "of the interpolant")
+    controls.interpolation.value = "nearest"
+    controls.smooth.value = 2.0
+    controls.derivative.value = "of the interpolant"
+    # Nearest has no derivative to speak of (a staircase), and smoothing is of samples.
+    assert controls.interpolation.choices == ("linear", "cubic")
+    assert not controls.smooth.enabled
+    assert controls.profile_options() == {
+        "step": 1.0,
+        "width": 1,
+        "order": 1,
+        "smooth": 0.0,
+        "derivative_of": "interpolant",
+    }
+    controls.interpolation.value = "cubic"
+    assert controls.profile_options()["order"] == 3
+    controls.derivative.value = "of the samples"
+    assert controls.interpolation.choices == ("nearest", "linear", "cubic")
+    assert controls.interpolation.value == "cubic"
+    assert controls.smooth.enabled
+    assert controls.profile_options()["smooth"] == 2.0
 
 
 def test_edges_are_counted_only_while_marked(controls):

@@ -340,3 +340,17 @@ def derivative_order(value: object, ndim: int, method: str) -> tuple[int, ...]:
             f"on every axis for method='central', got {tuple(orders)}"
         )
     return tuple(orders)
+
+
+def interpolant_options(order: int, smooth: float) -> None:
+    """Check the options a profile's derivative of the interpolant allows."""
+    if order == 0:
+        raise ValueError(
+            "`order` must be 1 or 3 for the derivative of the interpolant (the nearest "
+            "pixel's interpolant is a staircase), got 0"
+        )
+    if smooth > 0:
+        raise ValueError(
+            "`smooth` must be 0 for the derivative of the interpolant (it differentiates "
+            f"the interpolant itself, not smoothed samples), got {smooth}"
+        )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 #: Derivative operators of the gradient functions.
-METHODS = ("central", "sobel", "scharr", "prewitt", "farid", "gaussian")
+METHODS = ("central", "sobel", "scharr", "prewitt", "farid", "gaussian", "spline")
 
 #: Named outputs of :func:`napari_derivatives.gradient_outputs`: the derivatives along
 #: the last, second-to-last and third-to-last axes, the magnitude and the direction.
@@ -46,6 +46,13 @@ ORDERS = (0, 1, 3)
 
 #: The interpolation orders by the names the panel and the CLI show.
 INTERPOLATION_ORDERS = {"nearest": 0, "linear": 1, "cubic": 3}
+
+#: What the derivative of a line profile differentiates: central differences of the
+#: sampled values, or the interpolating function itself (order 1 or 3).
+DERIVATIVE_SOURCES = ("samples", "interpolant")
+
+#: The derivative sources by the names the panel shows.
+DERIVATIVE_SOURCE_NAMES = {"of the samples": "samples", "of the interpolant": "interpolant"}
 
 #: How the ``width`` samples across a line are combined into one value.
 REDUCTIONS = ("mean", "median", "max", "min")

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, overload
 
 import numpy.typing as npt
 
-from . import blockwork, checks, engine, missing
+from . import blockwork, checks, engine, missing, spline
 from .arraytypes import AnyArray, Float32Array
 from .choices import BOUNDARY_MODES, DEFAULT_MODE, METHODS, OUTPUTS
 from .outputs import plan_outputs
@@ -37,14 +37,19 @@ __all__ = [
 ]
 
 
-def _engine_for(array: AnyArray | da.Array) -> Callable[..., Mapping[int | str, Result]]:
-    """Return the engine for ``array``: the eager one, or its lazy twin for dask arrays."""
+def _engine_for(
+    array: AnyArray | da.Array, method: str
+) -> Callable[..., Mapping[int | str, Result]]:
+    """Return the engine for ``array``: the eager one, or its lazy twin for dask arrays.
+
+    The spline method runs the eager engine on the spline's coefficients (:mod:`.spline`).
+    """
     if checks.is_dask(array):
         # Imported here: dask is loaded only by those who pass dask arrays.
         from . import lazy
 
         return lazy.differentiate
-    return engine.differentiate
+    return spline.differentiate if method == "spline" else engine.differentiate
 
 
 def prepare(
@@ -119,12 +124,17 @@ def gradient(
         wrap and are not rescaled: 8- and 16-bit and float32 images are filtered in
         float32, wider integers and float64 in float64 (so that large values keep
         their small differences). Never modified.
-    method : {'central', 'sobel', 'scharr', 'prewitt', 'farid', 'gaussian'}, optional
+    method : {'central', 'sobel', 'scharr', 'prewitt', 'farid', 'gaussian', 'spline'}, optional
         ``'central'``: central differences inside and one-sided first-order
         differences at the border, as :func:`numpy.gradient` (exact on a ramp
         everywhere; ``mode`` does not apply). ``'sobel'``, ``'scharr'``,
         ``'prewitt'``, ``'farid'``: the classic operators with their gains removed.
         ``'gaussian'``: derivative of a Gaussian of standard deviation ``sigma``.
+        ``'spline'``: derivative of the cubic B-spline interpolant at the pixel
+        centres (its prefilter along the axes in ``axes`` only), exact on cubic
+        polynomials away from the border; its prefilter reads 15 pixels along each
+        axis (30 for float64 work), and a NaN pixel makes that box NaN (see
+        :mod:`napari_derivatives._core.spline`).
     spacing : float or sequence of float, optional
         Pixel size, one number for every axis or one per axis of ``image``
         (``len(spacing) == image.ndim``), each finite and > 0. Default 1.
@@ -153,7 +163,9 @@ def gradient(
         3x3 operator halves it on the border pixel), 'mirror' gives 0 on the
         border pixel, and zeros ('constant', 'grid-constant') and the wraps add
         a step as high as the border's values. Ignored by ``method='central'``,
-        which is exact up to the border in any mode.
+        which is exact up to the border in any mode. For ``method='spline'``
+        the spline is that of the image continued by ``mode`` (about 10 pixels
+        of reach from the border for scipy's modes).
 
     Returns
     -------
@@ -162,7 +174,8 @@ def gradient(
         derivative along that axis, in intensity per unit of ``spacing``. A NaN
         pixel affects only outputs within the operator's footprint. A dask
         ``image`` gives lazy dask arrays with its chunks and the same values,
-        computed block by block (with a halo as deep as the kernel) when read.
+        computed block by block (with a halo as deep as the kernel) when read
+        (the spline's to float32 rounding, not bit for bit).
 
     Raises
     ------
@@ -192,7 +205,9 @@ def gradient(
     6.0 1.0
     """
     array, axes, spacing, sigma = prepare(image, method, spacing, axes, sigma, mode)
-    results = _engine_for(array)(array, axes, spacing, method, sigma, mode, wanted=axes, keep=axes)
+    results = _engine_for(array, method)(
+        array, axes, spacing, method, sigma, mode, wanted=axes, keep=axes
+    )
     return tuple(results[axis] for axis in axes)
 
 
@@ -251,7 +266,7 @@ def gradient_magnitude(
         As :func:`gradient`.
     """
     array, axes, spacing, sigma = prepare(image, method, spacing, axes, sigma, mode)
-    results = _engine_for(array)(
+    results = _engine_for(array, method)(
         array, axes, spacing, method, sigma, mode, wanted=axes, magnitude=True
     )
     return results["magnitude"]
@@ -320,7 +335,7 @@ def gradient_direction(
     array, axes, spacing, sigma = prepare(image, method, spacing, axes, sigma, mode)
     if len(axes) < 2:
         raise ValueError(f"`axes` must hold at least two axes for a direction, got {axes}")
-    results = _engine_for(array)(
+    results = _engine_for(array, method)(
         array, axes, spacing, method, sigma, mode, wanted=axes[-2:], direction=True
     )
     return results["direction"]
@@ -415,5 +430,5 @@ def gradient_outputs(
     plan, axis_of = plan_outputs(names, array.ndim, axes)
     if shared and checks.is_dask(array):
         plan["shared"] = True
-    computed = _engine_for(array)(array, axes, spacing, method, sigma, mode, **plan)
+    computed = _engine_for(array, method)(array, axes, spacing, method, sigma, mode, **plan)
     return {name: computed[axis_of.get(name, name)] for name in names}

@@ -46,6 +46,10 @@ SOBEL_SMOOTH = _unit_sum([1.0, 2.0, 1.0])
 SCHARR_SMOOTH = _unit_sum([3.0, 10.0, 3.0])
 PREWITT_SMOOTH = _unit_sum([1.0, 1.0, 1.0])
 
+# The cubic B-spline at the integers, (1, 4, 1) / 6: the spline's value at a pixel centre
+# from its coefficients (the spline method, see .spline).
+SPLINE_SMOOTH = _unit_sum([1.0, 4.0, 1.0])
+
 # Farid & Simoncelli (2004), Table 1, 5-tap pair, with the digits scikit-image uses.
 # The published derivative is a convolution kernel; reversed here to correlation order.
 # Renormalised: the prefilter sums to 1 + 2e-16 and the derivative's first moment
@@ -76,6 +80,8 @@ _SEPARABLE_KERNELS = {
     "scharr": (DIFFERENCE_WEIGHTS, SCHARR_SMOOTH),
     "prewitt": (DIFFERENCE_WEIGHTS, PREWITT_SMOOTH),
     "farid": (FARID_DERIVATIVE, FARID_SMOOTH),
+    # Run on the spline's coefficients, not on the image (see .spline).
+    "spline": (DIFFERENCE_WEIGHTS, SPLINE_SMOOTH),
 }
 
 

@@ -36,7 +36,7 @@ import dask.array as da
 import numpy as np
 from dask.array.overlap import ensure_minimum_chunksize
 
-from . import engine
+from . import blockwork, engine, spline
 from .arraytypes import AnyArray, Float32Array
 from .boundary import source_positions
 from .choices import WRAP_MODES, ZERO_MODES
@@ -145,10 +145,14 @@ def _lazy_outputs(
         "direction": direction,
     }
     reach = halo_depth(array.ndim, axes, spacing, method, sigma, wanted)
+    compute = engine.differentiate
+    if method == "spline":
+        # The prefilter runs along every differentiated axis (see .spline).
+        deep = spline.halo(blockwork.work_dtype(array.dtype))
+        reach = tuple(deep if axis in axes else 0 for axis in range(array.ndim))
+        compute = spline.differentiate
     # Central differences are one-sided at the border and extend nothing.
-    return map_with_halo(
-        array, keys, engine.differentiate, options, reach, mode, extends=method != "central"
-    )
+    return map_with_halo(array, keys, compute, options, reach, mode, extends=method != "central")
 
 
 def map_with_halo(

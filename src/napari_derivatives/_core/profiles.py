@@ -29,9 +29,9 @@ import numpy as np
 import numpy.typing as npt
 from scipy import ndimage as ndi
 
-from . import checks, edges, export, missing, paths, sampling
+from . import checks, edges, export, interpolant, missing, paths, sampling
 from .arraytypes import ChunkedArray, Float64Array
-from .choices import ORDERS, REDUCTIONS, SAMPLING_MODES
+from .choices import DERIVATIVE_SOURCES, ORDERS, REDUCTIONS, SAMPLING_MODES
 from .edges import Edge
 
 __all__ = ["Edge", "Profile", "line_profile"]
@@ -199,6 +199,7 @@ def line_profile(
     smooth: float = 0.0,
     reduce: str = "mean",
     mode: str = "nearest",
+    derivative_of: str = "samples",
 ) -> Profile:
     """Sample an image along a line or polyline and differentiate along it.
 
@@ -245,6 +246,17 @@ def line_profile(
         :func:`skimage.measure.profile_line`. With ``order=3`` the mode also sets
         the boundary of the spline prefilter, so it changes values a few pixels
         from the border too.
+    derivative_of : {"samples", "interpolant"}, optional
+        ``"samples"`` (default): central differences of the sampled values along the
+        distance. ``"interpolant"``: the exact derivative along the path of the
+        interpolating function itself at each sample: the gradient of the
+        (multi)linear (``order=1``) or cubic spline (``order=3``) interpolant dotted
+        with the unit direction of the sample's segment, in intensity per physical
+        unit; where ``order=1`` has a kink (a sample exactly on a pixel-cell
+        boundary) the mean of the two one-sided derivatives. It does not depend on
+        ``step``; with ``width > 1`` it is reduced as the values are (the mean of
+        the derivatives; for max, min and median the derivative at the sample
+        picked). Needs ``order`` 1 or 3 and ``smooth=0``.
 
     Returns
     -------
@@ -263,7 +275,8 @@ def line_profile(
         ``spacing`` matrix not finite, invertible and (ndim, ndim); ``width`` not a
         positive integer, or ``width > 1`` with a segment that does not move in
         the plane of the last two axes; ``smooth < 0``; an unknown ``order``,
-        ``reduce`` or ``mode``.
+        ``reduce``, ``mode`` or ``derivative_of``; ``derivative_of="interpolant"``
+        with ``order=0`` (naming ``order``) or ``smooth > 0`` (naming ``smooth``).
     TypeError
         If ``image`` is not numeric.
 
@@ -336,6 +349,9 @@ def line_profile(
     smooth = checks.non_negative_real(smooth, "smooth")
     reduce = checks.choice(reduce, REDUCTIONS, "reduce")
     mode = checks.choice(mode, SAMPLING_MODES, "mode")
+    derivative_of = checks.choice(derivative_of, DERIVATIVE_SOURCES, "derivative_of")
+    if derivative_of == "interpolant":
+        checks.interpolant_options(order, smooth)
     # scipy's "constant" and "wrap" treat the half-pixel border as outside the grid
     # (x = -0.4 would read 0, or the far border); the grid modes read pixel 0 there.
     mode = _GRID_MODES.get(mode, mode)
@@ -348,16 +364,22 @@ def line_profile(
     extremes = points[:, :, :: max(width - 1, 1)]
     upper = (np.asarray(image.shape) - 0.5)[:, None, None]
     outside = np.any((extremes < -0.5) | (extremes > upper), axis=(0, 2))
-    sampled: Float64Array
-    if isinstance(image, np.ndarray) and order < 3:
-        sampled = ndi.map_coordinates(
-            image, points, order=int(order), mode=mode, output=np.float64, prefilter=True
-        )
-    else:
+
+    def sample(at: Float64Array) -> Float64Array:
+        if isinstance(image, np.ndarray) and order < 3:
+            found: Float64Array = ndi.map_coordinates(
+                image, at, order=int(order), mode=mode, output=np.float64, prefilter=True
+            )
+            return found
         # Order 3 on an array too: the spline prefilter of the whole image would cost
         # the whole image per call, and spread one NaN anywhere to every sample.
         source = sampling.Tiles(image) if isinstance(image, np.ndarray) else image
-        sampled = sampling.map_chunked(source, points, ~outside, order=int(order), mode=mode)
+        return sampling.map_chunked(source, at, ~outside, order=int(order), mode=mode)
+
+    if derivative_of == "interpolant":
+        sampled, partials = interpolant.sample_with_partials(sample, points, int(order))
+    else:
+        sampled = sample(points)
     values: Float64Array = sampled[:, 0] if width == 1 else _REDUCERS[reduce](sampled, axis=1)
     values[outside] = np.nan
 
@@ -367,8 +389,13 @@ def line_profile(
         interval = paths.segment_lengths(vertices).sum() / (len(coords) - 1)
         smoothed = _smooth(values, smooth / interval)
     with np.errstate(invalid="ignore"):
-        # inf - inf in an image holding infinities is NaN, as it should be, silently.
-        derivative = np.gradient(smoothed, distance)
+        if derivative_of == "interpolant":
+            along = interpolant.along_path(partials, vertices, segment, pixel_size)
+            derivative = interpolant.reduce_like(sampled, along, reduce)
+            derivative[outside] = np.nan
+        else:
+            # inf - inf in an image holding infinities is NaN, as it should be, silently.
+            derivative = np.gradient(smoothed, distance)
     return Profile(
         distance=distance,
         coords=coords,

@@ -68,11 +68,12 @@ class LineDerivativeWidget(QWidget):
         The viewer.
     plot : ProfilePlot
         The figure: intensity above, derivative below.
-    image, shapes, step, width, interpolation, smooth : magicgui.widgets.ValueWidget
-        The layers profiled and the sampling settings, in pixels.
+    image, shapes, step, width, interpolation, smooth, derivative : magicgui.widgets.ValueWidget
+        The layers profiled and the sampling settings, in pixels; ``derivative``: of
+        the samples or of the interpolant.
     show_intensity, show_derivative, mark_edges, edge_count : magicgui.widgets.ValueWidget
         Which axes are shown; whether edges are marked, and how many per line. These
-        ten are the :class:`~napari_derivatives._qt.panel_controls.PanelControls`.
+        eleven are the :class:`~napari_derivatives._qt.panel_controls.PanelControls`.
     export_button : magicgui.widgets.PushButton
         Opens a file dialog and writes the plotted profiles to CSV.
     hint_label : QLabel
@@ -90,6 +91,7 @@ class LineDerivativeWidget(QWidget):
         self._controls = controls = PanelControls(viewer)
         self.image, self.shapes = controls.image, controls.shapes
         self.step, self.smooth = controls.step, controls.smooth
+        self.derivative = controls.derivative
         # The public setting shadows QWidget.width(), as it always has: it is the API.
         self.width = controls.width  # type: ignore[method-assign,assignment]
         self.interpolation, self.edge_count = controls.interpolation, controls.edge_count

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from magicgui.widgets import CheckBox, ComboBox, Container, FloatSpinBox, SpinBox
 
-from .._core.choices import INTERPOLATION_ORDERS
+from .._core.choices import DERIVATIVE_SOURCE_NAMES, INTERPOLATION_ORDERS
 from .._napari.panel_state import default_image, default_shapes, image_choices, shapes_choices
 
 if TYPE_CHECKING:
@@ -42,6 +42,11 @@ class PanelControls:
         ``"nearest"``, ``"linear"`` or ``"cubic"``.
     smooth : magicgui.widgets.FloatSpinBox
         Sigma of the Gaussian smoothing before differentiating, in pixels; 0 for none.
+    derivative : magicgui.widgets.ComboBox
+        ``"of the samples"`` (central differences of the sampled values) or ``"of the
+        interpolant"`` (the exact derivative of the linear or cubic interpolant along
+        the line). The latter offers only linear and cubic interpolation, and
+        disables ``smooth``.
     show_intensity, show_derivative : magicgui.widgets.CheckBox
         Which axes are shown.
     mark_edges : magicgui.widgets.CheckBox
@@ -64,6 +69,9 @@ class PanelControls:
         self.smooth = FloatSpinBox(
             label="smooth σ (pixels)", value=0.0, min=0.0, max=1000.0, step=0.5
         )
+        self.derivative = ComboBox(
+            label="derivative", choices=tuple(DERIVATIVE_SOURCE_NAMES), value="of the samples"
+        )
         self.show_intensity = CheckBox(text="show intensity", value=True)
         self.show_derivative = CheckBox(text="show derivative", value=True)
         self.mark_edges = CheckBox(text="mark edges", value=False)
@@ -74,6 +82,12 @@ class PanelControls:
             (self.step, "Distance between samples along the line, in image pixels."),
             (self.width, "Samples across the line, one pixel apart, averaged."),
             (self.smooth, "Gaussian smoothing before differentiating, sigma in pixels."),
+            (
+                self.derivative,
+                "of the samples: central differences of the sampled values.\n"
+                "of the interpolant: the exact slope along the line of the linear or "
+                "cubic interpolation of the image, whatever the step.",
+            ),
             (self.edge_count, "How many of the strongest derivative extrema to mark per line."),
         ):
             widget.tooltip = tooltip
@@ -85,6 +99,7 @@ class PanelControls:
                 self.width,
                 self.interpolation,
                 self.smooth,
+                self.derivative,
                 self.show_intensity,
                 self.show_derivative,
                 self.mark_edges,
@@ -93,6 +108,7 @@ class PanelControls:
         )
         self.container.margins = (0, 0, 0, 0)
         self.mark_edges.changed.connect(self._on_mark_edges_changed)
+        self.derivative.changed.connect(self._on_derivative_changed)
 
     @property
     def native(self) -> QWidget:
@@ -102,7 +118,14 @@ class PanelControls:
     @property
     def sampling(self) -> tuple[Any, ...]:
         """The controls whose change alters the profiles or the edges found on them."""
-        return (self.step, self.width, self.interpolation, self.smooth, self.edge_count)
+        return (
+            self.step,
+            self.width,
+            self.interpolation,
+            self.smooth,
+            self.derivative,
+            self.edge_count,
+        )
 
     def profile_options(self) -> dict[str, Any]:
         """Return the keyword arguments of ``line_profile`` the settings stand for.
@@ -110,14 +133,17 @@ class PanelControls:
         Returns
         -------
         dict
-            ``step`` (pixels), ``width`` (pixels), ``order`` (0, 1 or 3) and
-            ``smooth`` (sigma in pixels).
+            ``step`` (pixels), ``width`` (pixels), ``order`` (0, 1 or 3),
+            ``smooth`` (sigma in pixels; 0 for the derivative of the interpolant)
+            and ``derivative_of``.
         """
+        source = DERIVATIVE_SOURCE_NAMES[self.derivative.value]
         return {
             "step": float(self.step.value),
             "width": int(self.width.value),
             "order": INTERPOLATION_ORDERS[self.interpolation.value],
-            "smooth": float(self.smooth.value),
+            "smooth": float(self.smooth.value) if source == "samples" else 0.0,
+            "derivative_of": source,
         }
 
     def edges_to_mark(self) -> int | None:
@@ -164,3 +190,18 @@ class PanelControls:
 
     def _on_mark_edges_changed(self, value: bool) -> None:
         self.edge_count.enabled = bool(value)
+
+    def _on_derivative_changed(self, value: str) -> None:
+        # The interpolant of the nearest pixel is a staircase, and smoothing applies to
+        # samples: neither goes with the derivative of the interpolant.
+        of_samples = DERIVATIVE_SOURCE_NAMES[value] == "samples"
+        self.smooth.enabled = of_samples
+        names = tuple(
+            name for name, order in INTERPOLATION_ORDERS.items() if of_samples or order > 0
+        )
+        current = self.interpolation.value
+        with self.interpolation.changed.blocked():
+            # Emptied first: magicgui appends new choices after the ones it keeps.
+            self.interpolation.choices = ()
+            self.interpolation.choices = names
+            self.interpolation.value = current if current in names else "linear"
