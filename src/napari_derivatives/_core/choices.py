@@ -49,3 +49,7 @@ INTERPOLATION_ORDERS = {"nearest": 0, "linear": 1, "cubic": 3}
 
 #: How the ``width`` samples across a line are combined into one value.
 REDUCTIONS = ("mean", "median", "max", "min")
+
+#: The units of the lengths typed in the line derivative panel (its step and smoothing):
+#: pixels along the line, or the image's physical units.
+LENGTH_UNITS = ("pixels", "physical")

@@ -14,11 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._core import checks
+from .._core.choices import LENGTH_UNITS
 from .._core.export import check_axis_labels
 from .._core.paths import samples_across
 from .._core.profiles import Profile, line_profile
+from .._core.shapes import pixels_per_unit, rectangle_axis
 from .intensity import read_plane
-from .transforms import image_displayed_axes, path_in_image, plane_spacing
+from .transforms import image_displayed_axes, path_in_image, plane_spacing, shown_plane
 
 if TYPE_CHECKING:
     import napari.layers
@@ -27,6 +30,8 @@ if TYPE_CHECKING:
 
 #: Shape types that describe a path to profile along.
 PATH_SHAPE_TYPES = ("line", "path")
+#: Shape types the panel profiles: paths, and rectangles along their long axis.
+PROFILED_SHAPE_TYPES = (*PATH_SHAPE_TYPES, "rectangle")
 
 
 def profile_shapes(
@@ -35,15 +40,26 @@ def profile_shapes(
     shapes: napari.layers.Shapes,
     *,
     plane_cache: dict[tuple[int | str, ...], Any] | None = None,
+    lengths: str = "pixels",
+    indices: Sequence[int] | None = None,
     **options: Any,
 ) -> list[tuple[int, Profile]]:
-    """Profile an image along every line and path shape of a Shapes layer.
+    """Profile an image along every line, path and rectangle of a Shapes layer.
 
     For an image with more dimensions than the viewer displays, each line is
-    sampled on the slice the viewer shows (the nearest plane); only that plane
-    is read. Of a chunked (dask, zarr) image only the chunks under the lines are
-    read (RGB: their luminance; multiscale: the finest level), each once while
-    its plane stays in ``plane_cache``.
+    sampled on one plane: a line of a Shapes layer with fewer dimensions than the
+    image (a 2D layer over a stack) on the plane the viewer shows, so it follows
+    the slider; a line of a layer with the stack's dimensions on the plane it was
+    drawn on (its own coordinates on the sliced axes, rounded), where napari shows
+    it, whatever the slider shows (see :func:`plane_label`). Only that plane is
+    read. Of a chunked (dask, zarr) image only the chunks under the lines are read
+    (RGB: their luminance; multiscale: the finest level), each once while its plane
+    stays in ``plane_cache``.
+
+    A rectangle is profiled as ImageJ profiles one: along its long axis, from the
+    middle of one short side to the middle of the other (left to right, or top to
+    bottom), averaged across its short side: ``width`` is the short side in pixels,
+    rounded, whatever ``options`` say. Ellipses and polygons are skipped.
 
     Parameters
     ----------
@@ -56,13 +72,19 @@ def profile_shapes(
         profile's ``spacing`` is the per-axis pixel size, or that matrix when the
         transform rotates or shears (see :func:`napari_derivatives.line_profile`).
     shapes : napari.layers.Shapes
-        The layer holding the lines. Shapes that are not lines or paths are skipped.
+        The layer holding the lines.
     plane_cache : dict, optional
         Planes already read (or, for chunked data, the chunks read of them), keyed
         by the indices of the sliced axes, and the pixel size of the displayed
         plane; filled as they are computed. Pass the same dict between calls while
         the image's data and transforms are unchanged to avoid reading (or
         converting) a plane again.
+    lengths : {"pixels", "physical"}, optional
+        The unit of ``step`` and ``smooth`` in ``options``: pixels along the line
+        (as ``line_profile`` takes them), or the image's physical units, converted
+        for each line through its pixel size along that line.
+    indices : sequence of int, optional
+        Profile only these shapes; default all.
     **options
         Keyword arguments of :func:`napari_derivatives.line_profile`
         (``step``, ``order``, ``width``, ``smooth``, ``reduce``, ``mode``).
@@ -74,8 +96,9 @@ def profile_shapes(
         ``coords`` are in the image's full data coordinates. Lines of zero length,
         lines on a slice outside the image and, with ``width > 1``, lines with a
         segment that does not move in the plane of the last two axes (along a
-        stack, in 3D display) are skipped.
+        stack, in 3D display) are skipped; so are rectangles in 3D display.
     """
+    lengths = checks.choice(lengths, LENGTH_UNITS, "lengths")
     displayed = image_displayed_axes(viewer, image)
     if len(displayed) < 2:
         return []
@@ -87,15 +110,17 @@ def profile_shapes(
     if spacing_key not in cache:
         cache[spacing_key] = plane_spacing(image, displayed)
     spacing = cache[spacing_key]
+    chosen = range(len(shapes.shape_type)) if indices is None else indices
     profiles = []
-    for index, shape_type in enumerate(shapes.shape_type):
-        if shape_type not in PATH_SHAPE_TYPES:
+    for index in chosen:
+        found = _shape_path(viewer, image, shapes, index, displayed)
+        if found is None:
             continue
-        path = path_in_image(viewer, image, shapes, index)
+        path, line_options = found[0], {**options, **found[1]}
         plane_path = path[:, displayed]
         if not np.any(np.linalg.norm(np.diff(plane_path, axis=0), axis=1) > 0):
             continue
-        if options.get("width", 1) > 1 and not samples_across(plane_path):
+        if line_options.get("width", 1) > 1 and not samples_across(plane_path):
             # In 3D display a segment along the stack has no "across" in the plane of
             # the last two axes: that line is skipped, the others are still profiled.
             continue
@@ -107,7 +132,12 @@ def profile_shapes(
             for k, axis in zip(key, sliced, strict=True):
                 plane_index[axis] = k
             cache[key] = read_plane(image, tuple(plane_index))
-        profile = line_profile(cache[key], plane_path, spacing=spacing, **options)
+        if lengths == "physical":
+            scale = pixels_per_unit(plane_path, spacing)
+            for name in ("step", "smooth"):
+                if name in line_options:
+                    line_options[name] = float(line_options[name]) * scale
+        profile = line_profile(cache[key], plane_path, spacing=spacing, **line_options)
         coords = np.empty((len(profile), image.ndim))
         coords[:, displayed] = profile.coords
         coords[:, sliced] = key
@@ -115,16 +145,115 @@ def profile_shapes(
     return profiles
 
 
+def _shape_path(
+    viewer: napari.Viewer,
+    image: napari.layers.Image,
+    shapes: napari.layers.Shapes,
+    index: int,
+    displayed: list[int],
+) -> tuple[np.ndarray, dict[str, Any]] | None:
+    # The path to profile along in the image's data coordinates, and the options the
+    # shape sets itself (a rectangle's width); None for shapes that are not profiled.
+    shape_type = shapes.shape_type[index]
+    if shape_type in PATH_SHAPE_TYPES:
+        return path_in_image(viewer, image, shapes, index), {}
+    if shape_type != "rectangle" or len(displayed) != 2:
+        return None
+    corners = path_in_image(viewer, image, shapes, index)
+    axis, width = rectangle_axis(corners[:, displayed])
+    path = np.repeat(corners[:1], 2, axis=0)
+    path[:, displayed] = axis
+    return path, {"width": width}
+
+
+def plane_label(viewer: napari.Viewer, image: napari.layers.Image, profile: Profile) -> str:
+    """Name the plane a profile samples, for its legend entry; ``""`` for a 2D image.
+
+    Each sliced axis is named by the image's axis label and the index of the plane
+    sampled: ``"z 3"``, ``"t 2, z 3"``; with napari's placeholder labels (``"-3"``...)
+    ``"plane 3"``, or ``"plane (2, 3)"`` for several sliced axes. A line of a Shapes
+    layer with the stack's dimensions stays on the plane it was drawn on, where
+    napari shows it (:func:`profile_shapes`): while the viewer shows another plane,
+    the label ends with ``" (not shown)"``, so the panel never plots a plane the
+    user cannot see named.
+
+    Parameters
+    ----------
+    viewer : napari.Viewer
+        The viewer, for the plane it shows.
+    image : napari.layers.Image
+        The profiled image.
+    profile : Profile
+        A profile of :func:`profile_shapes`, with coordinates in ``image``'s data.
+
+    Returns
+    -------
+    str
+        The plane's name.
+    """
+    displayed = image_displayed_axes(viewer, image)
+    sliced = [axis for axis in range(image.ndim) if axis not in displayed]
+    if not sliced:
+        return ""
+    sampled = [int(np.round(profile.coords[0, axis])) for axis in sliced]
+    labels = [str(label) for label in image.axis_labels]
+    if labels != [str(axis) for axis in range(-image.ndim, 0)]:
+        name = ", ".join(f"{labels[axis]} {k}" for axis, k in zip(sliced, sampled, strict=True))
+    elif len(sampled) == 1:
+        name = f"plane {sampled[0]}"
+    else:
+        name = f"plane ({', '.join(map(str, sampled))})"
+    shown = shown_plane(viewer, image)
+    visible = all(int(np.round(shown[axis])) == k for axis, k in zip(sliced, sampled, strict=True))
+    return name + ("" if visible else " (not shown)")
+
+
 def _unit_name(unit: Any) -> str:
     return format(unit, "~P") if unit is not None else ""
 
 
-def distance_axis_labels(viewer: napari.Viewer, image: napari.layers.Image) -> tuple[str, str]:
-    """Return the labels of a profile plot's distance and derivative axes.
+def length_unit(viewer: napari.Viewer, image: napari.layers.Image) -> tuple[str, float]:
+    """Return the unit of lengths in the image's displayed plane, and its finest pixel.
 
     The unit is the one napari knows for the image's displayed axes
     (``image.units``, shown like ``"µm"``). Without a unit (napari's ``pixel``),
-    distances are in pixels only if the displayed axes have a scale of 1.
+    lengths are in pixels only if the displayed axes have a scale of 1.
+
+    Parameters
+    ----------
+    viewer : napari.Viewer
+        The viewer, for which axes are displayed.
+    image : napari.layers.Image
+        The profiled image.
+
+    Returns
+    -------
+    unit : str
+        For example ``"µm"``, ``"pixels"``, or ``""`` when the unit is unknown.
+    pixel : float
+        The smallest physical length of a pixel step along a displayed axis.
+    """
+    displayed = image_displayed_axes(viewer, image) or list(range(image.ndim))
+    spacing = np.asarray(plane_spacing(image, displayed), dtype=float)
+    steps = np.linalg.norm(spacing, axis=0) if spacing.ndim == 2 else np.abs(spacing)
+    pixel = float(np.min(steps))
+    units = {_unit_name(image.units[axis]) for axis in displayed}
+    if len(units) == 1 and units.isdisjoint({"pixel", "px", "", "dimensionless"}):
+        (unit,) = units
+        return unit, pixel
+    if units <= {"pixel", "px", "", "dimensionless"} and all(
+        float(image.scale[axis]) == 1.0 for axis in displayed
+    ):
+        return "pixels", pixel
+    return "", pixel
+
+
+def distance_axis_labels(
+    viewer: napari.Viewer, image: napari.layers.Image
+) -> tuple[str, str, str]:
+    """Return the labels of a profile plot's distance, derivative and second-derivative axes.
+
+    In the unit of :func:`length_unit`.
 
     Parameters
     ----------
@@ -136,20 +265,20 @@ def distance_axis_labels(viewer: napari.Viewer, image: napari.layers.Image) -> t
     Returns
     -------
     tuple of str
-        For example ``("distance (µm)", "d intensity / d distance (per µm)")``,
-        ``("distance (pixels)", "d intensity / d distance (per pixel)")``, or
-        ``("distance", "d intensity / d distance")`` when the unit is unknown.
+        For example ``("distance (µm)", "d intensity / d distance (per µm)",
+        "d² intensity / d distance² (per µm²)")``, the same with ``pixel``, or
+        ``("distance", "d intensity / d distance", "d² intensity / d distance²")``
+        when the unit is unknown.
     """
-    displayed = image_displayed_axes(viewer, image) or list(range(image.ndim))
-    units = {_unit_name(image.units[axis]) for axis in displayed}
-    if len(units) == 1 and units.isdisjoint({"pixel", "px", "", "dimensionless"}):
-        (unit,) = units
-        return f"distance ({unit})", f"d intensity / d distance (per {unit})"
-    if units <= {"pixel", "px", "", "dimensionless"} and all(
-        float(image.scale[axis]) == 1.0 for axis in displayed
-    ):
-        return "distance (pixels)", "d intensity / d distance (per pixel)"
-    return "distance", "d intensity / d distance"
+    unit, _ = length_unit(viewer, image)
+    if not unit:
+        return "distance", "d intensity / d distance", "d² intensity / d distance²"
+    per = "pixel" if unit == "pixels" else unit
+    return (
+        f"distance ({unit})",
+        f"d intensity / d distance (per {per})",
+        f"d² intensity / d distance² (per {per}²)",
+    )
 
 
 def coordinate_labels(image: napari.layers.Image) -> list[str] | None:
@@ -180,7 +309,7 @@ def coordinate_labels(image: napari.layers.Image) -> list[str] | None:
 
 
 def ignored_shapes_hint(shape_types: Sequence[str]) -> str:
-    """Say which shapes are not profiled because they are not lines or paths.
+    """Say which shapes are not profiled: ellipses and polygons.
 
     Parameters
     ----------
@@ -190,14 +319,14 @@ def ignored_shapes_hint(shape_types: Sequence[str]) -> str:
     Returns
     -------
     str
-        For example ``"2 rectangles, 1 ellipse ignored: only lines and paths are
-        profiled"``, or ``""`` if every shape is a line or a path.
+        For example ``"2 ellipses, 1 polygon ignored: only lines, paths and
+        rectangles are profiled"``, or ``""`` if every shape is profiled.
     """
     counts: dict[str, int] = {}
     for shape_type in shape_types:
-        if shape_type not in PATH_SHAPE_TYPES:
+        if shape_type not in PROFILED_SHAPE_TYPES:
             counts[shape_type] = counts.get(shape_type, 0) + 1
     if not counts:
         return ""
     parts = ", ".join(f"{n} {kind}{'s' if n > 1 else ''}" for kind, n in counts.items())
-    return f"{parts} ignored: only lines and paths are profiled"
+    return f"{parts} ignored: only lines, paths and rectangles are profiled"

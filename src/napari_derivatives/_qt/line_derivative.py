@@ -95,6 +95,7 @@ class LineDerivativeWidget(QWidget):
         self.interpolation, self.edge_count = controls.interpolation, controls.edge_count
         self.show_intensity = controls.show_intensity
         self.show_derivative = controls.show_derivative
+        self.show_curvature, self.only_selected = controls.show_curvature, controls.only_selected
         self.mark_edges = controls.mark_edges
         self.export_button = ExportButton(
             export=lambda path: self.export_csv(path), ready=lambda: bool(self._state.profiles)
@@ -116,6 +117,9 @@ class LineDerivativeWidget(QWidget):
             widget.changed.connect(self.schedule_update)
         for widget in (self.show_intensity, self.show_derivative):
             widget.changed.connect(self._on_visible_axes_changed)
+        # The second derivative is computed only while shown: its box also updates.
+        self.show_curvature.changed.connect(self._on_visible_axes_changed)
+        self.show_curvature.changed.connect(self.schedule_update)
 
         self.connect_viewer()
         self._on_viewer_theme()
@@ -155,13 +159,13 @@ class LineDerivativeWidget(QWidget):
         return self._update_pending
 
     def profile_options(self) -> dict[str, Any]:
-        """Return the keyword arguments of ``line_profile`` the settings stand for.
+        """Return the keyword arguments of ``profile_shapes`` the settings stand for.
 
         Returns
         -------
         dict
-            ``step`` (pixels), ``width`` (pixels), ``order`` (0, 1 or 3) and
-            ``smooth`` (sigma in pixels).
+            ``step`` and ``smooth`` (sigma) in the image's physical units, with
+            ``lengths="physical"``; ``width`` (pixels) and ``order`` (0, 1 or 3).
         """
         return self._controls.profile_options()
 
@@ -181,12 +185,17 @@ class LineDerivativeWidget(QWidget):
         self._update_pending = False
         try:
             watch = self._watch
+            if watch.image is not None:
+                # Lengths are typed in the image's unit: label them before they are read.
+                self._controls.set_length_unit(*watch.cache.unit(self.viewer, watch.image))
             state = compute_panel_state(
                 self.viewer,
                 watch.image,
                 watch.shapes,
                 cache=watch.cache,
                 edge_count=self._controls.edges_to_mark(),
+                only_selected=bool(self.only_selected.value),
+                curvature=bool(self.show_curvature.value),
                 **self.profile_options(),
             )
             self._draw(state)
@@ -233,8 +242,14 @@ class LineDerivativeWidget(QWidget):
         self._state = state
         if state.axis_labels is not None:
             self.plot.set_distance_label(state.axis_labels[0])
-            self.plot.set_derivative_label(state.axis_labels[1])
-        self.plot.set_profiles(state.profiles, state.colors, state.labels)
+            self.plot.set_derivative_label(state.axis_labels[1], state.axis_labels[2])
+        self.plot.set_profiles(
+            state.profiles,
+            state.colors,
+            state.labels,
+            curvatures=state.curvatures,
+            selected=state.selected,
+        )
         # Edges not marked (None) or none found: no colours either.
         self.plot.set_edges(state.edges or [], state.colors if state.edges else [])
         self._watch.markers.update(state, self._watch.image, self._watch.shapes)
@@ -255,7 +270,9 @@ class LineDerivativeWidget(QWidget):
         self.plot.set_theme(theme.background.as_hex(), theme.text.as_hex())
 
     def _on_visible_axes_changed(self, _value: Any = None) -> None:
-        self.plot.set_visible_axes(self.show_intensity.value, self.show_derivative.value)
+        self.plot.set_visible_axes(
+            self.show_intensity.value, self.show_derivative.value, self.show_curvature.value
+        )
 
     # --- listening ----------------------------------------------------------------------
 

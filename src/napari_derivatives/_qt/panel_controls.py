@@ -8,6 +8,7 @@ offered, and which is picked when the user has chosen none, is
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 from magicgui.widgets import CheckBox, ComboBox, Container, FloatSpinBox, SpinBox
@@ -35,15 +36,19 @@ class PanelControls:
     image, shapes : magicgui.widgets.ComboBox
         The profiled image layer and the Shapes layer holding the lines.
     step : magicgui.widgets.FloatSpinBox
-        Distance between samples, in pixels along the line.
+        Distance between samples along the line, in the image's physical units (its
+        label names them, see :meth:`set_length_unit`).
     width : magicgui.widgets.SpinBox
         Number of samples across the line (averaged), one pixel apart.
     interpolation : magicgui.widgets.ComboBox
         ``"nearest"``, ``"linear"`` or ``"cubic"``.
     smooth : magicgui.widgets.FloatSpinBox
-        Sigma of the Gaussian smoothing before differentiating, in pixels; 0 for none.
-    show_intensity, show_derivative : magicgui.widgets.CheckBox
-        Which axes are shown.
+        Sigma of the Gaussian smoothing before differentiating, in the image's physical
+        units; 0 for none.
+    only_selected : magicgui.widgets.CheckBox
+        Plot only the shapes selected in the Shapes layer.
+    show_intensity, show_derivative, show_curvature : magicgui.widgets.CheckBox
+        Which axes are shown: intensity, derivative, second derivative.
     mark_edges : magicgui.widgets.CheckBox
         Mark the strongest derivative extrema on the plot and in a Points layer.
     edge_count : magicgui.widgets.SpinBox
@@ -57,6 +62,8 @@ class PanelControls:
         self.image = ComboBox(label="image", choices=self._image_choices)
         self.shapes = ComboBox(label="lines", choices=self._shapes_choices)
         self.step = FloatSpinBox(label="step (pixels)", value=1.0, min=0.01, max=1000.0, step=0.1)
+        # The pixel size the lengths were converted with: a new image keeps their pixels.
+        self._unit: tuple[str, float] = ("pixels", 1.0)
         self.width = SpinBox(label="width (pixels)", value=1, min=1, max=999)
         self.interpolation = ComboBox(
             label="interpolation", choices=tuple(INTERPOLATION_ORDERS), value="linear"
@@ -66,14 +73,28 @@ class PanelControls:
         )
         self.show_intensity = CheckBox(text="show intensity", value=True)
         self.show_derivative = CheckBox(text="show derivative", value=True)
+        self.show_curvature = CheckBox(text="show second derivative", value=False)
+        self.only_selected = CheckBox(text="only selected lines", value=False)
         self.mark_edges = CheckBox(text="mark edges", value=False)
         self.edge_count = SpinBox(label="edges per line", value=1, min=1, max=100, enabled=False)
         for widget, tooltip in (
             (self.image, "The image sampled along the lines."),
             (self.shapes, "The Shapes layer whose lines and paths are profiled."),
-            (self.step, "Distance between samples along the line, in image pixels."),
-            (self.width, "Samples across the line, one pixel apart, averaged."),
-            (self.smooth, "Gaussian smoothing before differentiating, sigma in pixels."),
+            (self.step, "Distance between samples along the line, in the image's units."),
+            (
+                self.width,
+                "Samples across the line, one pixel apart, averaged (rectangles: "
+                "their short side).",
+            ),
+            (
+                self.smooth,
+                "Gaussian smoothing before differentiating, sigma in the image's units.",
+            ),
+            (self.only_selected, "Plot only the shapes selected in the Shapes layer."),
+            (
+                self.show_curvature,
+                "A third axes: the derivative of the derivative, zero at the edges.",
+            ),
             (self.edge_count, "How many of the strongest derivative extrema to mark per line."),
         ):
             widget.tooltip = tooltip
@@ -85,8 +106,10 @@ class PanelControls:
                 self.width,
                 self.interpolation,
                 self.smooth,
+                self.only_selected,
                 self.show_intensity,
                 self.show_derivative,
+                self.show_curvature,
                 self.mark_edges,
                 self.edge_count,
             ]
@@ -102,23 +125,60 @@ class PanelControls:
     @property
     def sampling(self) -> tuple[Any, ...]:
         """The controls whose change alters the profiles or the edges found on them."""
-        return (self.step, self.width, self.interpolation, self.smooth, self.edge_count)
+        return (
+            self.step,
+            self.width,
+            self.interpolation,
+            self.smooth,
+            self.edge_count,
+            self.only_selected,
+        )
 
     def profile_options(self) -> dict[str, Any]:
-        """Return the keyword arguments of ``line_profile`` the settings stand for.
+        """Return the keyword arguments of ``profile_shapes`` the settings stand for.
 
         Returns
         -------
         dict
-            ``step`` (pixels), ``width`` (pixels), ``order`` (0, 1 or 3) and
-            ``smooth`` (sigma in pixels).
+            ``step`` and ``smooth`` (sigma) in physical units with ``lengths="physical"``,
+            ``width`` (pixels) and ``order`` (0, 1 or 3).
         """
         return {
             "step": float(self.step.value),
             "width": int(self.width.value),
             "order": INTERPOLATION_ORDERS[self.interpolation.value],
             "smooth": float(self.smooth.value),
+            "lengths": "physical",
         }
+
+    def set_length_unit(self, unit: str, pixel: float) -> None:
+        """Label the lengths with the image's unit, keeping the pixels they stand for.
+
+        ``changed`` is not emitted: the caller is about to profile with the new values.
+
+        Parameters
+        ----------
+        unit : str
+            ``"µm"``, ``"pixels"``..., or ``""`` when unknown ("physical units").
+        pixel : float
+            The image's finest pixel in that unit: the step box runs from a hundredth
+            of it, with as many decimals as that needs, and a step of one pixel stays
+            one pixel.
+        """
+        if (unit, pixel) == self._unit:
+            return
+        ratio = pixel / self._unit[1]
+        self._unit = (unit, pixel)
+        name = unit or "physical units"
+        decimals = max(2, 2 - math.floor(math.log10(pixel)))
+        for box, label, low in ((self.step, "step", 0.01), (self.smooth, "smooth σ", 0.0)):
+            with box.changed.blocked():
+                value = float(box.value) * ratio
+                box.native.setDecimals(decimals)
+                box.native.setRange(low * pixel, 1000.0 * pixel)
+                box.native.setSingleStep(10.0 ** math.floor(math.log10(pixel)) / 2)
+                box.value = value
+            box.label = f"{label} ({name})"
 
     def edges_to_mark(self) -> int | None:
         """Return how many edges to mark per line, or None when edges are not marked.

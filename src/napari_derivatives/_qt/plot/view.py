@@ -51,8 +51,8 @@ class ProfilePlot(QWidget):
         The Qt canvas showing ``figure``.
     toolbar : NavigationToolbar2QT
         Zoom, pan and save-figure buttons for ``canvas``.
-    intensity_axes, derivative_axes : matplotlib.axes.Axes
-        The top (intensity) and bottom (derivative) axes.
+    intensity_axes, derivative_axes, curvature_axes : matplotlib.axes.Axes
+        The intensity (top), derivative and second-derivative (hidden by default) axes.
     frame_drawn : Signal(bool)
         Emitted each time the curves were put on the canvas: ``True`` after a full
         redraw of the figure (ours, or matplotlib's on a resize or toolbar zoom),
@@ -79,6 +79,7 @@ class ProfilePlot(QWidget):
         self._content = ProfileFigure(self.figure, on_fit=self.toolbar.update)
         self.intensity_axes = self._content.intensity_axes
         self.derivative_axes = self._content.derivative_axes
+        self.curvature_axes = self._content.curvature_axes
         self._blit = BlitCache(self.canvas)
         self._full_redraw_pending = False
         # A zero-delay single-shot timer coalesces the blits of one event-loop turn.
@@ -105,6 +106,11 @@ class ProfilePlot(QWidget):
         return list(self._content.derivative_lines)
 
     @property
+    def curvature_lines(self) -> list[Line2D]:
+        """The second-derivative curves, one per profile while that axes is shown."""
+        return list(self._content.curvature_lines)
+
+    @property
     def hint(self) -> str:
         """The text shown over the figure, ``""`` if none."""
         return self._content.hint
@@ -116,6 +122,9 @@ class ProfilePlot(QWidget):
         profiles: Sequence[Any],
         colors: Sequence[Any],
         labels: Sequence[str],
+        *,
+        curvatures: Sequence[Any] | None = None,
+        selected: Sequence[bool] | None = None,
     ) -> None:
         """Show profiles, updating the existing curves in place.
 
@@ -132,8 +141,16 @@ class ProfilePlot(QWidget):
             One matplotlib colour per profile.
         labels : sequence of str
             One legend label per profile.
+        curvatures : sequence of numpy.ndarray, optional
+            The second derivative of each profile, for the third axes; None draws none.
+        selected : sequence of bool, optional
+            Per profile, whether its shape is selected: while any is, the selected
+            curves are drawn thicker and the others dimmed (:func:`.figure.curve_style`).
         """
-        self._request_frame(full=self._content.set_profiles(profiles, colors, labels))
+        full = self._content.set_profiles(
+            profiles, colors, labels, curvatures=curvatures, selected=selected
+        )
+        self._request_frame(full=full)
         self._settle_timer.start()
 
     def set_edges(self, edges: Sequence[Sequence[Any]], colors: Sequence[Any]) -> None:
@@ -176,30 +193,35 @@ class ProfilePlot(QWidget):
         if self._content.set_distance_label(label):
             self._request_frame(full=True)
 
-    def set_derivative_label(self, label: str) -> None:
-        """Label the derivative (lower) axis.
+    def set_derivative_label(self, label: str, curvature: str | None = None) -> None:
+        """Label the derivative axes, and the second derivative's.
 
         Parameters
         ----------
         label : str
             For example ``"d intensity / d distance (per µm)"``.
+        curvature : str, optional
+            For example ``"d² intensity / d distance² (per µm²)"``; None keeps it.
         """
-        if self._content.set_derivative_label(label):
+        if self._content.set_derivative_label(label, curvature):
             self._request_frame(full=True)
 
-    def set_visible_axes(self, intensity: bool, derivative: bool) -> None:
-        """Show or hide the intensity and derivative axes.
+    def set_visible_axes(self, intensity: bool, derivative: bool, curvature: bool = False) -> None:
+        """Show or hide the intensity, derivative and second-derivative axes.
 
-        A single visible axes takes the whole figure.
+        The visible axes share the figure's height, top to bottom in this order.
 
         Parameters
         ----------
         intensity : bool
             Show the intensity (upper) axes.
         derivative : bool
-            Show the derivative (lower) axes.
+            Show the derivative axes.
+        curvature : bool, optional
+            Show the second-derivative (lowest) axes; its curves come with
+            ``set_profiles(..., curvatures=...)``.
         """
-        self._content.set_visible_axes(intensity, derivative)
+        self._content.set_visible_axes(intensity, derivative, curvature)
         self._request_frame(full=True)
 
     def set_theme(self, background: Any, foreground: Any) -> None:
