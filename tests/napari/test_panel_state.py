@@ -134,7 +134,7 @@ def test_a_rectangle_is_profiled_along_its_long_axis_averaged_across(viewer, fli
     assert state.labels == ["rectangle 0"]
 
     # Over rows 16..23, 4 of ramp and 4 of zeros: half the slope.
-    shapes.data = [corners + [12, 0]]
+    shapes.data = [corners + np.array([12.0, 0.0])]
     [profile] = compute_panel_state(viewer, image, shapes).profiles
     np.testing.assert_allclose(profile.derivative, 3.0)
 

@@ -128,14 +128,17 @@ def test_pixel_image_is_labelled_in_pixels(viewer, dock):
 
 def test_settings_reach_the_sampling(ramp_scene, dock, qtbot):
     widget = dock()
-    widget.step.value = 2.0
+    # Lengths are typed in the image's units: the step starts at one pixel, 2 units.
+    assert widget.step.value == 2.0 and len(widget.profiles[0]) == 41
+    widget.step.value = 4.0
     qtbot.waitUntil(lambda: len(widget.profiles[0]) == 21, timeout=TIMEOUT)
     np.testing.assert_allclose(np.diff(widget.profiles[0].distance), 4.0)
     widget.interpolation.value = "nearest"
     widget.width.value = 3
     widget.smooth.value = 2.0
     qtbot.waitUntil(
-        lambda: widget.profile_options() == {"step": 2.0, "width": 3, "order": 0, "smooth": 2.0},
+        lambda: widget.profile_options()
+        == {"step": 4.0, "width": 3, "order": 0, "smooth": 2.0, "lengths": "physical"},
         timeout=TIMEOUT,
     )
     qtbot.waitUntil(lambda: derivatives_are(widget, 1.5), timeout=TIMEOUT)
@@ -450,16 +453,19 @@ def test_zero_length_line_is_skipped_with_a_hint(ramp_scene, dock, qtbot):
     assert widget.plot.hint
 
 
-def test_other_shape_types_are_ignored_with_a_hint(viewer, dock):
+def test_ellipses_and_polygons_are_ignored_with_a_hint(viewer, dock):
+    # Rectangles were ignored too before issue 12; they are profiled now.
     viewer.add_image(x_ramp())
     rectangle = np.array([[1, 1], [1, 5], [5, 5], [5, 1]], dtype=float)
     viewer.add_shapes(
         [rectangle, horizontal(10, 2, 30), rectangle + 10],
-        shape_type=["rectangle", "line", "rectangle"],
+        shape_type=["ellipse", "line", "polygon"],
     )
     widget = dock()
     assert widget.shape_indices == [1]
-    assert widget.hint == "2 rectangles ignored: only lines and paths are profiled"
+    assert widget.hint == (
+        "1 ellipse, 1 polygon ignored: only lines, paths and rectangles are profiled"
+    )
     assert widget.hint_label.isVisibleTo(widget)
 
 
@@ -601,9 +607,9 @@ def test_deleting_the_edge_layer_turns_marking_off(viewer, dock, qtbot):
 
 def test_csv_round_trip_numbers_lines_by_shape_index(viewer, ramp_scene, dock, tmp_path):
     _, shapes = ramp_scene
-    rectangle = np.array([[1, 1], [1, 5], [5, 5], [5, 1]], dtype=float)
+    ellipse = np.array([[1, 1], [1, 5], [5, 5], [5, 1]], dtype=float)
     shapes.add(
-        [rectangle, np.array([[0, 10], [30, 10]], dtype=float)], shape_type=["rectangle", "line"]
+        [ellipse, np.array([[0, 10], [30, 10]], dtype=float)], shape_type=["ellipse", "line"]
     )
     widget = dock()
     widget.update_profiles()

@@ -66,9 +66,7 @@ def rectangle_axis(corners: npt.ArrayLike) -> tuple[Float64Array, int]:
     return path, max(1, round(min(length_a, length_b)))
 
 
-def pixels_per_unit(
-    path: npt.ArrayLike, spacing: float | npt.ArrayLike | None = None
-) -> float:
+def pixels_per_unit(path: npt.ArrayLike, spacing: float | npt.ArrayLike | None = None) -> float:
     """Return how many pixels along a path make one physical unit along it.
 
     A length typed in physical units (a step, a smoothing sigma) is this many

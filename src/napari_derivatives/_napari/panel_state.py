@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from napari.layers import Image, Layer, Shapes
 
-from .edge_points import edge_points_name, update_edge_points
 from .._core.shapes import second_derivative
+from .edge_points import edge_points_name, update_edge_points
 from .line_profiles import (
     PROFILED_SHAPE_TYPES,
     distance_axis_labels,

@@ -141,7 +141,8 @@ class ProfileFigure:
         curved = 0 if curvatures is None else len(profiles)
         resize_lines(self.curvature_lines, self.curvature_axes, curved, kind=FastCurve)
         styles = curve_style(selected)
-        for index, (profile, color, label) in enumerate(zip(profiles, colors, labels, strict=True)):
+        rows = zip(profiles, colors, labels, strict=True)
+        for index, (profile, color, label) in enumerate(rows):
             ys = [profile.values, profile.derivative]
             if curvatures is not None:
                 ys.append(curvatures[index])
