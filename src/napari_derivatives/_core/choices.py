@@ -49,3 +49,9 @@ INTERPOLATION_ORDERS = {"nearest": 0, "linear": 1, "cubic": 3}
 
 #: How the ``width`` samples across a line are combined into one value.
 REDUCTIONS = ("mean", "median", "max", "min")
+
+#: Which edges of a profile ``Profile.find_edges`` keeps, by the sign of their slope.
+POLARITIES = ("both", "rising", "falling")
+
+#: Which of them it returns: the strongest, the first or last along the line, or all.
+EDGE_SELECTIONS = ("strongest", "first", "last", "all")
