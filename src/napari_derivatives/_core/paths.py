@@ -9,6 +9,7 @@ per-axis pixel sizes or a data -> physical matrix.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -158,3 +159,41 @@ def across(
     offsets = np.arange(width) - (width - 1) / 2
     points: Float64Array = coords.T[:, :, None] + normal.T[:, :, None] * offsets
     return points
+
+
+class LineSamples(NamedTuple):
+    """Where a line is sampled: the geometry :func:`line_samples` computes once."""
+
+    #: Sample positions in data coordinates, shape (M, ndim).
+    coords: Float64Array
+    #: Physical distance of each sample from the path's start, shape (M,).
+    distance: Float64Array
+    #: Every point read, ``width`` across each sample, shape (ndim, M, width).
+    points: Float64Array
+    #: Samples with a point outside the image's pixel extent, shape (M,).
+    outside: npt.NDArray[np.bool_]
+    #: Distance between samples in pixels along the path.
+    interval: float
+
+
+def line_samples(
+    vertices: Float64Array,
+    step: float,
+    spacing: Float64Array,
+    width: int,
+    shape: tuple[int, ...],
+) -> LineSamples:
+    """Return the samples of a validated path in an image of ``shape``.
+
+    ``spacing`` is per axis or a data -> physical matrix; a sample is outside when any
+    of its ``width`` points lies outside ``[-0.5, shape - 0.5]`` on some axis.
+    """
+    coords, segment = sample_segments(vertices, step)
+    distance = physical_distance(vertices, coords, segment, spacing)
+    points = across(vertices, coords, segment, width)
+    # The points across a sample lie on a segment: its two ends are the extremes.
+    extremes = points[:, :, :: max(width - 1, 1)]
+    upper = (np.asarray(shape) - 0.5)[:, None, None]
+    outside = np.any((extremes < -0.5) | (extremes > upper), axis=(0, 2))
+    interval = float(segment_lengths(vertices).sum() / (len(coords) - 1))
+    return LineSamples(coords, distance, points, outside, interval)
