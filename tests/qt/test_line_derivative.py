@@ -137,8 +137,10 @@ def test_settings_reach_the_sampling(ramp_scene, dock, qtbot):
     widget.width.value = 3
     widget.smooth.value = 2.0
     qtbot.waitUntil(
-        lambda: widget.profile_options()
-        == {"step": 4.0, "width": 3, "order": 0, "smooth": 2.0, "lengths": "physical"},
+        lambda: (
+            widget.profile_options()
+            == {"step": 4.0, "width": 3, "order": 0, "smooth": 2.0, "lengths": "physical"}
+        ),
         timeout=TIMEOUT,
     )
     qtbot.waitUntil(lambda: derivatives_are(widget, 1.5), timeout=TIMEOUT)
@@ -558,9 +560,13 @@ def test_edges_are_marked_on_plot_and_canvas(viewer, dock, qtbot):
     # The edge is at x = 20.3 px: 15.3 px from the line's start, 2 units per pixel.
     assert edge.distance == pytest.approx(30.6, abs=0.05)
     np.testing.assert_allclose(edge.coords, [10, 20.3], atol=0.03)
-    # Central differences over +-1 px at the peak: 100 (s(1) - s(-1)) / 2 = 50 tanh(1/2)
-    # per pixel, halved for 2-unit pixels.
-    assert edge.derivative == pytest.approx(50 * np.tanh(0.5) / 2, rel=0.01)
+    # Central differences over +-1 px at the peak sample: 100 (s(1) - s(-1)) / 2 =
+    # 50 tanh(1/2) per pixel, halved for 2-unit pixels; since issue 12 the edge's slope
+    # is the plotted curve at the edge (the marker sits on it), 0.3 px from that sample.
+    [profile] = widget.profiles
+    on_curve = np.interp(edge.distance, profile.distance, profile.derivative)
+    assert edge.derivative == pytest.approx(on_curve)
+    assert edge.derivative == pytest.approx(50 * np.tanh(0.5) / 2, rel=0.05)
 
     points = widget.edges_layer
     assert points.name == "cut edges"
@@ -572,7 +578,11 @@ def test_edges_are_marked_on_plot_and_canvas(viewer, dock, qtbot):
         image.world_to_data(points.data_to_world(points.data[0])), [10, 20.3], atol=0.03
     )
     assert list(points.features["line"]) == [0]
-    markers = [line for line in widget.plot.derivative_axes.lines if line.get_marker() == "o"]
+    markers = [
+        line
+        for line in widget.plot.derivative_axes.lines
+        if line.get_marker() == "o" and len(line.get_xdata())  # not the empty ring (issue 12)
+    ]
     np.testing.assert_allclose(markers[0].get_xdata(), [edge.distance])
 
     # Moving the line moves the marker, in place.
@@ -586,7 +596,10 @@ def test_edges_are_marked_on_plot_and_canvas(viewer, dock, qtbot):
     widget.mark_edges.value = False
     qtbot.waitUntil(lambda: widget.edges_layer is None, timeout=TIMEOUT)
     assert "renamed edges" not in viewer.layers
-    assert all(line.get_marker() != "o" for line in widget.plot.derivative_axes.lines)
+    assert all(
+        line.get_marker() != "o" or not len(line.get_xdata())
+        for line in widget.plot.derivative_axes.lines
+    )
 
 
 def test_deleting_the_edge_layer_turns_marking_off(viewer, dock, qtbot):
@@ -616,16 +629,27 @@ def test_csv_round_trip_numbers_lines_by_shape_index(viewer, ramp_scene, dock, t
     path = tmp_path / "profiles.csv"
     widget.export_csv(path)
     table = np.genfromtxt(path, delimiter=",", names=True)
-    assert table.dtype.names == ("line", "distance", "y", "x", "intensity", "derivative")
+    # Since issue 12: pixel and world coordinates (scale 2, no unit: "world").
+    assert table.dtype.names == (
+        "line",
+        "distance",
+        "row_px",
+        "col_px",
+        "row_world",
+        "col_world",
+        "intensity",
+        "derivative",
+    )
     assert sorted(set(table["line"].astype(int))) == [0, 2]
     first, third = table[table["line"] == 0], table[table["line"] == 2]
     assert len(first) == len(widget.profiles[0]) and len(third) == len(widget.profiles[1])
     np.testing.assert_allclose(first["derivative"], 1.5)
     np.testing.assert_allclose(first["distance"], widget.profiles[0].distance)
-    np.testing.assert_allclose(first["x"], np.arange(5, 46))
-    np.testing.assert_allclose(first["intensity"], 3 * first["x"])
+    np.testing.assert_allclose(first["col_px"], np.arange(5, 46))
+    np.testing.assert_allclose(first["col_world"], 2 * np.arange(5, 46))
+    np.testing.assert_allclose(first["intensity"], 3 * first["col_px"])
     np.testing.assert_allclose(third["derivative"], 0.0)
-    np.testing.assert_allclose(third["x"], 10)
+    np.testing.assert_allclose(third["col_px"], 10)
 
 
 def test_export_with_nothing_plotted_names_the_problem(viewer, dock, tmp_path):

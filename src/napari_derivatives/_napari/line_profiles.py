@@ -110,6 +110,12 @@ def profile_shapes(
     if spacing_key not in cache:
         cache[spacing_key] = plane_spacing(image, displayed)
     spacing = cache[spacing_key]
+    units_key: tuple[int | str, ...] = ("units", *displayed)
+    if units_key not in cache:
+        # The profiles carry the image's unit (the CSV's column names), when it has one.
+        unit, _ = length_unit(viewer, image)
+        cache[units_key] = unit if unit not in ("", "pixels") else None
+    unit = cache[units_key]
     chosen = range(len(shapes.shape_type)) if indices is None else indices
     profiles = []
     for index in chosen:
@@ -137,7 +143,7 @@ def profile_shapes(
             for name in ("step", "smooth"):
                 if name in line_options:
                     line_options[name] = float(line_options[name]) * scale
-        profile = line_profile(cache[key], plane_path, spacing=spacing, **line_options)
+        profile = line_profile(cache[key], plane_path, spacing=spacing, units=unit, **line_options)
         coords = np.empty((len(profile), image.ndim))
         coords[:, displayed] = profile.coords
         coords[:, sliced] = key
@@ -279,6 +285,29 @@ def distance_axis_labels(
         f"d intensity / d distance (per {per})",
         f"d² intensity / d distance² (per {per}²)",
     )
+
+
+def world_units(image: napari.layers.Image) -> list[str] | None:
+    """Return the unit of each world axis of an image for the CSV, or None for pixels.
+
+    ``None`` when every axis is in pixels of size 1 with no offset (the world
+    coordinates are the pixel ones); an axis without a unit is ``"world"``.
+
+    Parameters
+    ----------
+    image : napari.layers.Image
+        The profiled image.
+
+    Returns
+    -------
+    list of str or None
+        One unit per axis, like ``["s", "µm", "µm"]``.
+    """
+    names = [_unit_name(unit) for unit in image.units]
+    plain = [name in ("pixel", "px", "", "dimensionless") for name in names]
+    if all(plain) and np.all(np.asarray(image.scale) == 1) and not np.any(image.translate):
+        return None
+    return ["world" if flat else name for name, flat in zip(names, plain, strict=True)]
 
 
 def coordinate_labels(image: napari.layers.Image) -> list[str] | None:

@@ -254,6 +254,7 @@ def compute_panel_state(
     *,
     cache: ProfileCache | None = None,
     edge_count: int | None = None,
+    edge_options: dict[str, Any] | None = None,
     only_selected: bool = False,
     curvature: bool = False,
     **options: Any,
@@ -272,7 +273,11 @@ def compute_panel_state(
         Planes and labels kept from the previous update; pass the same one while the
         image's data, transforms and the viewer's sliced axes are unchanged.
     edge_count : int, optional
-        Number of the strongest edges to find on each profile; None finds none.
+        Number of the strongest edges to find on each profile; None finds none
+        (unless ``edge_options`` are given).
+    edge_options : dict, optional
+        Keyword arguments of :meth:`napari_derivatives.Profile.find_edges` (``count``,
+        ``threshold``, ``polarity``, ``select``); edges are found when given.
     only_selected : bool, optional
         Profile only the shapes selected in ``shapes``.
     curvature : bool, optional
@@ -336,8 +341,10 @@ def compute_panel_state(
         cache.axis_labels = distance_axis_labels(viewer, image)
     profiles = [profile for _, profile in indexed]
     edges = None
-    if edge_count is not None and image is not None and shapes is not None:
-        edges = [profile.find_edges(edge_count) for profile in profiles]
+    if edge_options is None and edge_count is not None:
+        edge_options = {"count": edge_count}
+    if edge_options is not None and image is not None and shapes is not None:
+        edges = [profile.find_edges(**edge_options) for profile in profiles]
     return PanelState(
         shape_indices=[index for index, _ in indexed],
         profiles=profiles,

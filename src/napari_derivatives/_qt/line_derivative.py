@@ -19,14 +19,18 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from napari.utils.notifications import show_error
 from napari.utils.theme import get_theme
 from qtpy.QtCore import QCoreApplication, QEvent, Qt
 from qtpy.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from .._core.export import profiles_to_csv
-from .._napari.line_profiles import coordinate_labels
+from .._napari.edge_table import EdgeTable, edge_table, write_edges_csv
+from .._napari.line_features import line_summaries, write_line_features
+from .._napari.line_profiles import coordinate_labels, world_units
 from .._napari.panel_state import PanelState, compute_panel_state
+from .edge_table import EdgeTableView
 from .export_button import ExportButton
 from .layer_watch import LayerWatch
 from .panel_controls import PanelControls
@@ -75,6 +79,11 @@ class LineDerivativeWidget(QWidget):
         ten are the :class:`~napari_derivatives._qt.panel_controls.PanelControls`.
     export_button : magicgui.widgets.PushButton
         Opens a file dialog and writes the plotted profiles to CSV.
+    edge_table : EdgeTableView
+        While edges are marked: a row per edge (line, edge number along it, position,
+        slope, intensity, widths, distance to the next edge, world coordinates);
+        selecting a row rings its marker on the plot and selects it on the canvas.
+        Its button writes the table to CSV.
     hint_label : QLabel
         Says what is not profiled, and why.
     """
@@ -103,11 +112,16 @@ class LineDerivativeWidget(QWidget):
         self.hint_label = QLabel()
         self.hint_label.setWordWrap(True)
         self.plot = ProfilePlot(self)
+        self.edge_table = EdgeTableView(
+            export=lambda path: self.export_edges(path), on_select=self._on_edge_row
+        )
+        self.edge_table.setVisible(False)
 
         layout = QVBoxLayout(self)
         layout.addWidget(controls.native)
         layout.addWidget(self.hint_label)
         layout.addWidget(self.plot, stretch=1)
+        layout.addWidget(self.edge_table)
         layout.addWidget(self.export_button.native)
 
         self._watch = LayerWatch(
@@ -193,7 +207,7 @@ class LineDerivativeWidget(QWidget):
                 watch.image,
                 watch.shapes,
                 cache=watch.cache,
-                edge_count=self._controls.edges_to_mark(),
+                edge_options=self._controls.edge_options(),
                 only_selected=bool(self.only_selected.value),
                 curvature=bool(self.show_curvature.value),
                 **self.profile_options(),
@@ -232,9 +246,48 @@ class LineDerivativeWidget(QWidget):
             self.update_profiles()
         if not self._state.profiles:
             raise ValueError("path: nothing to export, no line is profiled")
-        image = self._watch.image
-        labels = coordinate_labels(image) if image is not None else None
-        profiles_to_csv(self.profiles, path, axis_labels=labels, lines=self.shape_indices)
+        image, shapes = self._watch.image, self._watch.shapes
+        if image is None or shapes is None:
+            raise ValueError("path: nothing to export, no line is profiled")
+        sliced = [axis for axis in range(image.ndim) if axis not in self.viewer.dims.displayed]
+        planes = None
+        if len(sliced) == 1 and self.viewer.dims.ndim == image.ndim:
+            planes = [int(np.round(p.coords[0, sliced[0]])) for p in self._state.profiles]
+        profiles_to_csv(
+            self.profiles,
+            path,
+            axis_labels=coordinate_labels(image),
+            lines=self.shape_indices,
+            # Without a unit the core names world columns "world", distances without one.
+            units=None if "world" in (world_units(image) or ["world"]) else world_units(image),
+            world=lambda coords: np.array([image.data_to_world(c) for c in coords], dtype=float),
+            planes=planes,
+            metadata={"image": image.name, "shapes": shapes.name, **self._settings()},
+        )
+
+    def export_edges(self, path: str | os.PathLike) -> None:
+        """Write the edge table to one CSV file, a row per edge, and its JSON record.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            File to write (overwritten).
+
+        Raises
+        ------
+        ValueError
+            If no edge is marked.
+        """
+        if self._update_pending:
+            self.update_profiles()
+        image, shapes = self._watch.image, self._watch.shapes
+        names = {} if image is None or shapes is None else {"image": image.name}
+        names.update({"shapes": shapes.name} if shapes is not None else {})
+        settings = {**names, **self._settings(), "edges": self._controls.edge_options()}
+        write_edges_csv(self.edge_table.content, path, metadata=settings)
+
+    def _settings(self) -> dict[str, Any]:
+        return {**self.profile_options(), "length_unit": self._controls.length_unit}
 
     # --- drawing ------------------------------------------------------------------------
 
@@ -253,10 +306,38 @@ class LineDerivativeWidget(QWidget):
         # Edges not marked (None) or none found: no colours either.
         self.plot.set_edges(state.edges or [], state.colors if state.edges else [])
         self._watch.markers.update(state, self._watch.image, self._watch.shapes)
+        self._show_edges(state)
         self._show_hint(state.hint, plot_hint=state.plot_hint)
         # One blit for the curves, edges and hint, now, so that it reaches the screen
         # with napari's own repaint of the moved line.
         self.plot.flush()
+
+    def _show_edges(self, state: PanelState) -> None:
+        image, shapes = self._watch.image, self._watch.shapes
+        marked = state.edges is not None and image is not None and shapes is not None
+        self.edge_table.setVisible(marked)
+        if not marked or image is None or shapes is None or state.edges is None:
+            self.edge_table.set_table(EdgeTable())
+            return
+        unit = self._watch.cache.unit(self.viewer, image)[0]
+        unit = "px" if unit == "pixels" else unit
+        self.edge_table.set_table(
+            edge_table(state.shape_indices, state.profiles, state.edges, image, unit)
+        )
+        summaries = line_summaries(
+            len(shapes.data), state.shape_indices, state.profiles, state.edges
+        )
+        write_line_features(shapes, summaries)
+
+    def _on_edge_row(self, row: int | None) -> None:
+        edges, _ = self._state.edge_points()
+        table = self.edge_table.content
+        marker = None if row is None or row >= len(table.markers) else table.markers[row]
+        edge = None if marker is None or marker >= len(edges) else edges[marker][1]
+        self.plot.highlight_edge(edge)
+        layer = self._watch.markers.layer
+        if layer is not None and marker is not None and marker < len(layer.data):
+            layer.selected_data = {marker}
 
     def _show_hint(self, text: str, *, plot_hint: str) -> None:
         self.hint_label.setText(text)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from magicgui.widgets import CheckBox, ComboBox, Container, FloatSpinBox, SpinBox
 
-from .._core.choices import INTERPOLATION_ORDERS
+from .._core.choices import EDGE_SELECTIONS, INTERPOLATION_ORDERS, POLARITIES
 from .._napari.panel_state import default_image, default_shapes, image_choices, shapes_choices
 
 if TYPE_CHECKING:
@@ -53,6 +53,12 @@ class PanelControls:
         Mark the strongest derivative extrema on the plot and in a Points layer.
     edge_count : magicgui.widgets.SpinBox
         Number of edges marked per line; enabled while ``mark_edges`` is checked.
+    edge_threshold : magicgui.widgets.FloatSpinBox
+        The smallest |slope| of an edge, in intensity per physical unit; 0 for any.
+    edge_polarity : magicgui.widgets.ComboBox
+        ``"both"``, ``"rising"`` or ``"falling"`` edges.
+    edge_select : magicgui.widgets.ComboBox
+        Which edges: ``"strongest"``, ``"first"``, ``"last"`` along the line, or ``"all"``.
     container : magicgui.widgets.Container
         All of the above, in this order.
     """
@@ -77,6 +83,15 @@ class PanelControls:
         self.only_selected = CheckBox(text="only selected lines", value=False)
         self.mark_edges = CheckBox(text="mark edges", value=False)
         self.edge_count = SpinBox(label="edges per line", value=1, min=1, max=100, enabled=False)
+        self.edge_threshold = FloatSpinBox(
+            label="min |slope|", value=0.0, min=0.0, max=1e12, step=1.0, enabled=False
+        )
+        self.edge_polarity = ComboBox(
+            label="polarity", choices=POLARITIES, value="both", enabled=False
+        )
+        self.edge_select = ComboBox(
+            label="which edges", choices=EDGE_SELECTIONS, value="strongest", enabled=False
+        )
         for widget, tooltip in (
             (self.image, "The image sampled along the lines."),
             (self.shapes, "The Shapes layer whose lines and paths are profiled."),
@@ -95,7 +110,13 @@ class PanelControls:
                 self.show_curvature,
                 "A third axes: the derivative of the derivative, zero at the edges.",
             ),
-            (self.edge_count, "How many of the strongest derivative extrema to mark per line."),
+            (self.edge_count, "How many edges to mark per line (not for 'all')."),
+            (
+                self.edge_threshold,
+                "Edges with a smaller |slope| (intensity per unit) are not marked; 0 for any.",
+            ),
+            (self.edge_polarity, "Rising edges (positive slope), falling ones, or both."),
+            (self.edge_select, "The steepest edges, the first or last along the line, or all."),
         ):
             widget.tooltip = tooltip
         self.container = Container(
@@ -112,10 +133,14 @@ class PanelControls:
                 self.show_curvature,
                 self.mark_edges,
                 self.edge_count,
+                self.edge_select,
+                self.edge_polarity,
+                self.edge_threshold,
             ]
         )
         self.container.margins = (0, 0, 0, 0)
         self.mark_edges.changed.connect(self._on_mark_edges_changed)
+        self.edge_select.changed.connect(self._on_edge_select_changed)
 
     @property
     def native(self) -> QWidget:
@@ -131,6 +156,9 @@ class PanelControls:
             self.interpolation,
             self.smooth,
             self.edge_count,
+            self.edge_threshold,
+            self.edge_polarity,
+            self.edge_select,
             self.only_selected,
         )
 
@@ -150,6 +178,11 @@ class PanelControls:
             "smooth": float(self.smooth.value),
             "lengths": "physical",
         }
+
+    @property
+    def length_unit(self) -> str:
+        """The unit the step and smoothing are typed in: ``"µm"``, ``"pixels"``, or ``""``."""
+        return self._unit[0]
 
     def set_length_unit(self, unit: str, pixel: float) -> None:
         """Label the lengths with the image's unit, keeping the pixels they stand for.
@@ -190,6 +223,25 @@ class PanelControls:
         """
         return int(self.edge_count.value) if self.mark_edges.value else None
 
+    def edge_options(self) -> dict[str, Any] | None:
+        """Return the keyword arguments of ``Profile.find_edges``, None when not marked.
+
+        Returns
+        -------
+        dict or None
+            ``count``, ``threshold`` (None for 0), ``polarity`` and ``select``, while
+            ``mark_edges`` is checked.
+        """
+        if not self.mark_edges.value:
+            return None
+        threshold = float(self.edge_threshold.value)
+        return {
+            "count": int(self.edge_count.value),
+            "threshold": threshold or None,
+            "polarity": str(self.edge_polarity.value),
+            "select": str(self.edge_select.value),
+        }
+
     def sync_layer_choices(
         self, image: napari.layers.Image | None, shapes: napari.layers.Shapes | None
     ) -> None:
@@ -223,4 +275,10 @@ class PanelControls:
         return shapes_choices(self._viewer)
 
     def _on_mark_edges_changed(self, value: bool) -> None:
-        self.edge_count.enabled = bool(value)
+        for widget in (self.edge_count, self.edge_threshold, self.edge_polarity, self.edge_select):
+            widget.enabled = bool(value)
+        self._on_edge_select_changed()
+
+    def _on_edge_select_changed(self, *_: Any) -> None:
+        # "all" returns every edge that passes: the count does not apply.
+        self.edge_count.enabled = bool(self.mark_edges.value) and self.edge_select.value != "all"

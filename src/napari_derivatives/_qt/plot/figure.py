@@ -169,6 +169,15 @@ class ProfileFigure:
             return None
         return self.rescale(force=False, shrink_below=LIVE_SHRINK_THRESHOLD)
 
+    def highlight_edge(self, edge: Any) -> bool:
+        """Ring one edge's marker, None for none; returns whether it changed."""
+        return self._marks.highlight(edge, self._foreground)
+
+    @property
+    def highlighted_edge(self) -> tuple[float, float] | None:
+        """The (distance, derivative) of the ringed edge marker, None if none is."""
+        return self._marks.highlighted
+
     def set_hint(self, text: str) -> bool:
         """Show ``text`` over the figure; returns whether it changed."""
         if text == self._hint.get_text():

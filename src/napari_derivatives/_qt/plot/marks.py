@@ -32,6 +32,12 @@ class EdgeMarks:
         self._derivative_axes = derivative_axes
         self._markers: list[Line2D] = []
         self._guides: dict[Axes, list[Line2D]] = {each: [] for each in axes}
+        # The edge of the selected row of the edge table: a larger ring around its dot.
+        self._highlight = Line2D(
+            [], [], marker="o", markersize=16, linestyle="", fillstyle="none", animated=True
+        )
+        self._highlight.set_markeredgewidth(2.5)
+        derivative_axes.add_line(self._highlight)
 
     @property
     def markers(self) -> list[Line2D]:
@@ -51,8 +57,34 @@ class EdgeMarks:
         list of Line2D
             The animated lines to draw over the curves of ``axes``, in order.
         """
-        dots = self._markers if axes is self._derivative_axes else []
+        dots = [*self._markers, self._highlight] if axes is self._derivative_axes else []
         return [*self._guides[axes], *dots]
+
+    @property
+    def highlighted(self) -> tuple[float, float] | None:
+        """The (distance, derivative) of the highlighted edge, None if none is."""
+        x = np.asarray(self._highlight.get_xdata(), dtype=float)
+        y = np.asarray(self._highlight.get_ydata(), dtype=float)
+        return (float(x[0]), float(y[0])) if x.size else None
+
+    def highlight(self, edge: Any, color: Any) -> bool:
+        """Ring one edge's dot (None: no edge); returns whether anything changed.
+
+        Parameters
+        ----------
+        edge : Edge or None
+            An object with ``distance`` and ``derivative``.
+        color : color
+            The ring's colour (the theme's foreground).
+        """
+        point = None if edge is None else (float(edge.distance), float(edge.derivative))
+        if point == self.highlighted:
+            return False
+        self._highlight.set_data(
+            [] if point is None else [point[0]], [] if point is None else [point[1]]
+        )
+        self._highlight.set_markeredgecolor(color)
+        return True
 
     def set_edges(
         self, edges: Sequence[Sequence[Any]], colors: Sequence[Any], edge_color: Any

@@ -169,6 +169,22 @@ class ProfilePlot(QWidget):
         if full is not None:
             self._request_frame(full=full)
 
+    def highlight_edge(self, edge: Any) -> None:
+        """Ring one edge's marker on the derivative axes (the edge table's selected row).
+
+        Parameters
+        ----------
+        edge : Edge or None
+            An object with ``distance`` and ``derivative``; None removes the ring.
+        """
+        if self._content.highlight_edge(edge):
+            self._request_frame(full=False)
+
+    @property
+    def highlighted_edge(self) -> tuple[float, float] | None:
+        """The (distance, derivative) of the ringed edge marker, None if none is."""
+        return self._content.highlighted_edge
+
     def set_hint(self, text: str) -> None:
         """Show ``text`` in the middle of the figure (``""`` hides it).
 
