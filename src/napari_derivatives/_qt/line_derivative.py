@@ -74,9 +74,13 @@ class LineDerivativeWidget(QWidget):
         The figure: intensity above, derivative below.
     image, shapes, step, width, interpolation, smooth : magicgui.widgets.ValueWidget
         The layers profiled and the sampling settings, in pixels.
-    show_intensity, show_derivative, mark_edges, edge_count : magicgui.widgets.ValueWidget
-        Which axes are shown; whether edges are marked, and how many per line. These
-        ten are the :class:`~napari_derivatives._qt.panel_controls.PanelControls`.
+    show_intensity, show_derivative, show_curvature : magicgui.widgets.ValueWidget
+        Which axes are shown: intensity, derivative, second derivative.
+    only_selected : magicgui.widgets.ValueWidget
+        Plot only the shapes selected in the Shapes layer.
+    mark_edges, edge_count, edge_select, edge_polarity, edge_threshold : ValueWidget
+        Whether edges are marked, and which (``Profile.find_edges``' options). These
+        are the :class:`~napari_derivatives._qt.panel_controls.PanelControls`.
     export_button : magicgui.widgets.PushButton
         Opens a file dialog and writes the plotted profiles to CSV.
     edge_table : EdgeTableView
@@ -106,6 +110,8 @@ class LineDerivativeWidget(QWidget):
         self.show_derivative = controls.show_derivative
         self.show_curvature, self.only_selected = controls.show_curvature, controls.only_selected
         self.mark_edges = controls.mark_edges
+        self.edge_threshold, self.edge_polarity = controls.edge_threshold, controls.edge_polarity
+        self.edge_select = controls.edge_select
         self.export_button = ExportButton(
             export=lambda path: self.export_csv(path), ready=lambda: bool(self._state.profiles)
         )
