@@ -25,7 +25,7 @@ from qtpy.QtCore import QCoreApplication, QEvent, Qt
 from qtpy.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from .._core.export import profiles_to_csv
-from .._napari.line_profiles import coordinate_labels
+from .._napari.line_profiles import csv_options
 from .._napari.panel_state import PanelState, compute_panel_state
 from .export_button import ExportButton
 from .layer_watch import LayerWatch
@@ -206,8 +206,10 @@ class LineDerivativeWidget(QWidget):
         """Write the plotted profiles to one CSV file, a row per sample.
 
         The columns are ``line`` (the shape's index in the Shapes layer),
-        ``distance`` (physical units), one coordinate per image data axis (pixels),
-        ``intensity`` and ``derivative`` (intensity per physical unit).
+        ``plane`` for a stack, ``distance_<unit>``, the pixel and world coordinates
+        named after the layer's axis labels and units (``y_px``, ``y_µm``),
+        ``intensity`` and ``derivative_per_<unit>``; the settings go to a JSON file
+        beside it (:func:`napari_derivatives.profiles_to_csv`).
 
         Parameters
         ----------
@@ -224,8 +226,8 @@ class LineDerivativeWidget(QWidget):
         if not self._state.profiles:
             raise ValueError("path: nothing to export, no line is profiled")
         image = self._watch.image
-        labels = coordinate_labels(image) if image is not None else None
-        profiles_to_csv(self.profiles, path, axis_labels=labels, lines=self.shape_indices)
+        options = csv_options(self.viewer, image, self.profiles) if image is not None else {}
+        profiles_to_csv(self.profiles, path, lines=self.shape_indices, **options)
 
     # --- drawing ------------------------------------------------------------------------
 
