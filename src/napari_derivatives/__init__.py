@@ -10,7 +10,10 @@ gradient, gradient_magnitude, gradient_direction, gradient_outputs
     Partial derivatives, their magnitude and the direction of steepest ascent,
     in intensity per physical unit.
 line_profile, profiles_to_csv
-    Intensity along a line or polyline and its derivative along the line.
+    Intensity along a line or polyline and its derivative along the line; its
+    edges (``Profile.find_edges``), their widths and the distances between them.
+kymograph
+    One line through every frame of a stack (time or z), and an edge's velocity.
 BOUNDARY_MODES, DEFAULT_MODE, SAMPLING_MODES, METHODS, OUTPUTS
     The values the options take: border modes of the gradient functions (and
     their default) and of line profiles, operators, named outputs.
@@ -37,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 from ._core.choices import BOUNDARY_MODES, DEFAULT_MODE, METHODS, OUTPUTS, SAMPLING_MODES
 from ._core.export import profiles_to_csv
 from ._core.gradients import gradient, gradient_direction, gradient_magnitude, gradient_outputs
+from ._core.kymograph import EdgeTrack, Kymograph, kymograph
 from ._core.luminance import rgb_to_luminance
 from ._core.profiles import Edge, Profile, line_profile
 
@@ -62,6 +66,8 @@ __all__ = [
     "OUTPUTS",
     "SAMPLING_MODES",
     "Edge",
+    "EdgeTrack",
+    "Kymograph",
     "Profile",
     "__version__",
     "add_gradient_layers",
@@ -69,6 +75,7 @@ __all__ = [
     "gradient_direction",
     "gradient_magnitude",
     "gradient_outputs",
+    "kymograph",
     "line_profile",
     "profile_shapes",
     "profiles_to_csv",

@@ -5,6 +5,7 @@ The images are ramps and steps whose derivatives can be checked by hand.
 
 from __future__ import annotations
 
+import json
 from unittest.mock import Mock
 
 import numpy as np
@@ -560,12 +561,12 @@ def test_edges_are_marked_on_plot_and_canvas(viewer, dock, qtbot):
     # The edge is at x = 20.3 px: 15.3 px from the line's start, 2 units per pixel.
     assert edge.distance == pytest.approx(30.6, abs=0.05)
     np.testing.assert_allclose(edge.coords, [10, 20.3], atol=0.03)
-    # Central differences over +-1 px at the peak sample: 100 (s(1) - s(-1)) / 2 =
-    # 50 tanh(1/2) per pixel, halved for 2-unit pixels; since issue 12 the edge's slope
-    # is the plotted curve at the edge (the marker sits on it), 0.3 px from that sample.
-    [profile] = widget.profiles
+    # The marker sits on the plotted curve (linear between samples), a little below the
+    # central differences over +-1 px at the peak: 100 (s(1) - s(-1)) / 2 = 50 tanh(1/2)
+    # per pixel, halved for 2-unit pixels.
+    profile = widget.profiles[0]
     on_curve = np.interp(edge.distance, profile.distance, profile.derivative)
-    assert edge.derivative == pytest.approx(on_curve)
+    assert edge.derivative == pytest.approx(on_curve, rel=1e-12)
     assert edge.derivative == pytest.approx(50 * np.tanh(0.5) / 2, rel=0.05)
 
     points = widget.edges_layer
@@ -584,6 +585,7 @@ def test_edges_are_marked_on_plot_and_canvas(viewer, dock, qtbot):
         if line.get_marker() == "o" and len(line.get_xdata())  # not the empty ring (issue 12)
     ]
     np.testing.assert_allclose(markers[0].get_xdata(), [edge.distance])
+    np.testing.assert_allclose(markers[0].get_ydata(), [on_curve])
 
     # Moving the line moves the marker, in place.
     shapes.data = [horizontal(4, 5, 45)]
@@ -629,17 +631,12 @@ def test_csv_round_trip_numbers_lines_by_shape_index(viewer, ramp_scene, dock, t
     path = tmp_path / "profiles.csv"
     widget.export_csv(path)
     table = np.genfromtxt(path, delimiter=",", names=True)
-    # Since issue 12: pixel and world coordinates (scale 2, no unit: "world").
+    # 2-unit pixels without a unit: distances in an unnamed unit; napari's placeholder
+    # axis labels give row and col, pixel coordinates beside the world ones.
     assert table.dtype.names == (
-        "line",
-        "distance",
-        "row_px",
-        "col_px",
-        "row_world",
-        "col_world",
-        "intensity",
+        "line", "distance", "row_px", "col_px", "row_world", "col_world", "intensity",
         "derivative",
-    )
+    )  # fmt: skip
     assert sorted(set(table["line"].astype(int))) == [0, 2]
     first, third = table[table["line"] == 0], table[table["line"] == 2]
     assert len(first) == len(widget.profiles[0]) and len(third) == len(widget.profiles[1])
@@ -650,6 +647,9 @@ def test_csv_round_trip_numbers_lines_by_shape_index(viewer, ramp_scene, dock, t
     np.testing.assert_allclose(first["intensity"], 3 * first["col_px"])
     np.testing.assert_allclose(third["derivative"], 0.0)
     np.testing.assert_allclose(third["col_px"], 10)
+    record = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+    assert record["image"] == "ramp" and record["scale"] == [2.0, 2.0]
+    assert [line["line"] for line in record["lines"]] == [0, 2]
 
 
 def test_export_with_nothing_plotted_names_the_problem(viewer, dock, tmp_path):

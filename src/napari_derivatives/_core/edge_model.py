@@ -134,8 +134,8 @@ def fit(
     def linear_part(parameters: Float64Array) -> tuple[Float64Array, Float64Array]:
         shape = model(parameters)
         design = np.column_stack([np.ones_like(shape), shape])
-        coefficients: Float64Array = np.linalg.lstsq(design, values, rcond=None)[0]
-        return design, coefficients
+        coefficients = np.linalg.lstsq(design, values, rcond=None)[0]
+        return design, np.asarray(coefficients, dtype=np.float64)
 
     def residuals(parameters: Float64Array) -> Float64Array:
         design, coefficients = linear_part(parameters)

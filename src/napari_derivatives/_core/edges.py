@@ -30,6 +30,10 @@ _FLAT_TOLERANCE = 1e-9
 # for the plateaus; past half the peak, a rise of the slope is the next edge's.
 _WINDOW_FLOOR = 0.02
 
+# An edge whose 10-90 % rise spans fewer sample intervals than this is not resolved
+# by the samples: its position is the derivative's peak, not the fitted middle.
+_RESOLVED = 2.0
+
 
 def _peak_runs(strength: Float64Array) -> tuple[IndexArray, IndexArray]:
     """First and last index of each run of equal samples higher than both neighbours."""
@@ -180,6 +184,10 @@ def _measure(
         return position, math.nan, math.nan
     middle, width, blur = fitted
     rise, fwhm = edge_model.widths(float(width), float(blur))
+    if rise < _RESOLVED * float(np.median(np.diff(x))):
+        # A step within a sample or two fits equally well anywhere in that interval:
+        # its middle is where the derivative peaks, between the samples around it.
+        return position, rise, fwhm
     return float(middle), rise, fwhm
 
 

@@ -135,7 +135,7 @@ def _distance_unit(profiles: list[_ProfileLike], units: Sequence[str] | None) ->
     if len(found) > 1:
         raise ValueError(f"`profiles` must share one distance unit, got {sorted(map(str, found))}")
     (unit,) = found
-    if unit is None and units is not None and len(set(units)) == 1:
+    if unit is None and units is not None and len(set(units)) == 1 and units[0] != "world":
         unit = units[0]
     if unit is None and all(_is_pixels(profile) for profile in profiles):
         unit = PIXEL_UNIT

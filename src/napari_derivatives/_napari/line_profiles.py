@@ -9,7 +9,7 @@ samples it. Axis labels and CSV column names come from the layer's units and lab
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -21,7 +21,13 @@ from .._core.paths import samples_across
 from .._core.profiles import Profile, line_profile
 from .._core.shapes import pixels_per_unit, rectangle_axis
 from .intensity import read_plane
-from .transforms import image_displayed_axes, path_in_image, plane_spacing, shown_plane
+from .transforms import (
+    image_displayed_axes,
+    path_in_image,
+    physical_unit,
+    plane_spacing,
+    shown_plane,
+)
 
 if TYPE_CHECKING:
     import napari.layers
@@ -93,7 +99,9 @@ def profile_shapes(
     -------
     list of (int, Profile)
         The index of each profiled shape in ``shapes.data`` and its profile, whose
-        ``coords`` are in the image's full data coordinates. Lines of zero length,
+        ``coords`` are in the image's full data coordinates and whose ``units`` are
+        the layer's along the displayed axes (None for pixels or mixed units). Lines
+        of zero length,
         lines on a slice outside the image and, with ``width > 1``, lines with a
         segment that does not move in the plane of the last two axes (along a
         stack, in 3D display) are skipped; so are rectangles in 3D display.
@@ -359,3 +367,80 @@ def ignored_shapes_hint(shape_types: Sequence[str]) -> str:
         return ""
     parts = ", ".join(f"{n} {kind}{'s' if n > 1 else ''}" for kind, n in counts.items())
     return f"{parts} ignored: only lines, paths and rectangles are profiled"
+
+
+def _world_transform(image: napari.layers.Image) -> Callable[[np.ndarray], np.ndarray]:
+    """Return the image's data -> world transform as napari has it, for many points at once."""
+    origin = np.asarray(image.data_to_world(np.zeros(image.ndim)), dtype=float)
+    steps = np.eye(image.ndim)
+    matrix = np.column_stack(
+        [np.asarray(image.data_to_world(step), dtype=float) - origin for step in steps]
+    )
+
+    def world(coords: np.ndarray) -> np.ndarray:
+        result: np.ndarray = coords @ matrix.T + origin
+        return result
+
+    return world
+
+
+def csv_options(
+    viewer: napari.Viewer, image: napari.layers.Image, profiles: Sequence[Profile]
+) -> dict[str, Any]:
+    """Return the options of :func:`napari_derivatives.profiles_to_csv` for a layer.
+
+    Column names after the layer's axis labels and units (``y_px``, ``y_µm``), world
+    coordinates through its transforms, the plane each profile samples for a stack
+    (the index of the non-displayed axes' position, C order), and the record of the
+    image (name, scale, units, translate, the plane's axes) for the JSON beside it.
+
+    Parameters
+    ----------
+    viewer : napari.Viewer
+        The viewer, for which axes are displayed.
+    image : napari.layers.Image
+        The profiled image.
+    profiles : sequence of Profile
+        The profiles to write, from :func:`profile_shapes`.
+
+    Returns
+    -------
+    dict
+        ``axis_labels``, ``units``, ``world``, ``planes`` (None for a 2-D image)
+        and ``metadata``.
+    """
+    labels = coordinate_labels(image)
+    names = labels or [str(label) for label in image.axis_labels]
+    units = []
+    for axis in range(image.ndim):
+        # An axis without a unit has world coordinates all the same (translated, scaled).
+        units.append(physical_unit(image, [axis]) or "world")
+    displayed = image_displayed_axes(viewer, image) or list(range(image.ndim))
+    sliced = [axis for axis in range(image.ndim) if axis not in displayed]
+    planes = None
+    if sliced and profiles:
+        shape = image.level_shapes[0] if image.multiscale else image.data.shape[: image.ndim]
+        planes = [
+            int(
+                np.ravel_multi_index(
+                    tuple(round(profile.coords[0, axis]) for axis in sliced),
+                    tuple(int(shape[axis]) for axis in sliced),
+                )
+            )
+            for profile in profiles
+        ]
+    metadata = {
+        "image": image.name,
+        "axis_labels": names,
+        "scale": [float(v) for v in image.scale],
+        "translate": [float(v) for v in image.translate],
+        "units": units,
+        "plane_axes": [names[axis] for axis in sliced],
+    }
+    return {
+        "axis_labels": labels,
+        "units": units,
+        "world": _world_transform(image),
+        "planes": planes,
+        "metadata": metadata,
+    }

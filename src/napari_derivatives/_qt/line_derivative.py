@@ -28,7 +28,7 @@ from qtpy.QtWidgets import QLabel, QVBoxLayout, QWidget
 from .._core.export import profiles_to_csv
 from .._napari.edge_table import EdgeTable, edge_table, write_edges_csv
 from .._napari.line_features import line_summaries, write_line_features
-from .._napari.line_profiles import coordinate_labels, world_units
+from .._napari.line_profiles import csv_options
 from .._napari.panel_state import PanelState, compute_panel_state
 from .edge_table import EdgeTableView
 from .export_button import ExportButton
@@ -235,8 +235,10 @@ class LineDerivativeWidget(QWidget):
         """Write the plotted profiles to one CSV file, a row per sample.
 
         The columns are ``line`` (the shape's index in the Shapes layer),
-        ``distance`` (physical units), one coordinate per image data axis (pixels),
-        ``intensity`` and ``derivative`` (intensity per physical unit).
+        ``plane`` for a stack, ``distance_<unit>``, the pixel and world coordinates
+        named after the layer's axis labels and units (``y_px``, ``y_µm``),
+        ``intensity`` and ``derivative_per_<unit>``; the settings go to a JSON file
+        beside it (:func:`napari_derivatives.profiles_to_csv`).
 
         Parameters
         ----------
@@ -252,24 +254,11 @@ class LineDerivativeWidget(QWidget):
             self.update_profiles()
         if not self._state.profiles:
             raise ValueError("path: nothing to export, no line is profiled")
-        image, shapes = self._watch.image, self._watch.shapes
-        if image is None or shapes is None:
-            raise ValueError("path: nothing to export, no line is profiled")
-        sliced = [axis for axis in range(image.ndim) if axis not in self.viewer.dims.displayed]
-        planes = None
-        if len(sliced) == 1 and self.viewer.dims.ndim == image.ndim:
-            planes = [int(np.round(p.coords[0, sliced[0]])) for p in self._state.profiles]
-        profiles_to_csv(
-            self.profiles,
-            path,
-            axis_labels=coordinate_labels(image),
-            lines=self.shape_indices,
-            # Without a unit the core names world columns "world", distances without one.
-            units=None if "world" in (world_units(image) or ["world"]) else world_units(image),
-            world=lambda coords: np.array([image.data_to_world(c) for c in coords], dtype=float),
-            planes=planes,
-            metadata={"image": image.name, "shapes": shapes.name, **self._settings()},
-        )
+        image = self._watch.image
+        options = csv_options(self.viewer, image, self.profiles) if image is not None else {}
+        if options:
+            options["metadata"] = {**options["metadata"], **self._settings()}
+        profiles_to_csv(self.profiles, path, lines=self.shape_indices, **options)
 
     def export_edges(self, path: str | os.PathLike) -> None:
         """Write the edge table to one CSV file, a row per edge, and its JSON record.
