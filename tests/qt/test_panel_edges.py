@@ -73,7 +73,7 @@ def test_the_table_lists_find_edges_in_order_along_the_line(scene):
         "row_µm",
         "col_µm",
     ]
-    profile, edges = reference(select="all")
+    _profile, edges = reference(select="all")
     rows = np.array(table.rows)
     np.testing.assert_array_equal(rows[:, :2], [[0, 0], [0, 1]])
     np.testing.assert_allclose(rows[:, 2], [edge.distance for edge in edges])
@@ -143,9 +143,9 @@ def test_export_edges_writes_the_table_and_its_record(scene, tmp_path):
 
 
 def test_line_summaries_go_to_the_shapes_features(scene, qtbot):
-    _, shapes, widget = scene
+    _, shapes, _widget = scene
     features = shapes.features
-    profile, edges = reference(select="all")
+    _profile, edges = reference(select="all")
     assert features["derivatives_length"][0] == pytest.approx(53 * PIXEL)
     assert features["derivatives_edges"][0] == 2
     steepest = max(edges, key=lambda edge: abs(edge.derivative))

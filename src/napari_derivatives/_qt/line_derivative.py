@@ -19,7 +19,6 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from napari.utils.notifications import show_error
 from napari.utils.theme import get_theme
 from qtpy.QtCore import QCoreApplication, QEvent, Qt
