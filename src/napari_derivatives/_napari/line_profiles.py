@@ -127,7 +127,7 @@ def profile_shapes(
     chosen = range(len(shapes.shape_type)) if indices is None else indices
     profiles = []
     for index in chosen:
-        found = _shape_path(viewer, image, shapes, index, displayed)
+        found = shape_path(viewer, image, shapes, index, displayed)
         if found is None:
             continue
         path, line_options = found[0], {**options, **found[1]}
@@ -159,15 +159,19 @@ def profile_shapes(
     return profiles
 
 
-def _shape_path(
+def shape_path(
     viewer: napari.Viewer,
     image: napari.layers.Image,
     shapes: napari.layers.Shapes,
     index: int,
     displayed: list[int],
 ) -> tuple[np.ndarray, dict[str, Any]] | None:
-    # The path to profile along in the image's data coordinates, and the options the
-    # shape sets itself (a rectangle's width); None for shapes that are not profiled.
+    """Return the path to profile shape ``index`` along, and the options it sets itself.
+
+    Lines and paths give their vertices; a rectangle its long axis and its width
+    (see :func:`profile_shapes`), only while two axes are displayed. In the image's
+    full data coordinates. None for the shapes that are not profiled.
+    """
     shape_type = shapes.shape_type[index]
     if shape_type in PATH_SHAPE_TYPES:
         return path_in_image(viewer, image, shapes, index), {}

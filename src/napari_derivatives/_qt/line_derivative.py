@@ -31,6 +31,7 @@ from .._napari.line_profiles import csv_options
 from .._napari.panel_state import PanelState, compute_panel_state
 from .edge_table import EdgeTableView
 from .export_button import ExportButton
+from .kymograph_panel import KymographPanel
 from .layer_watch import LayerWatch
 from .panel_controls import PanelControls
 from .plot.view import ProfilePlot
@@ -87,6 +88,9 @@ class LineDerivativeWidget(QWidget):
         slope, intensity, widths, distance to the next edge, world coordinates);
         selecting a row rings its marker on the plot and selects it on the canvas.
         Its button writes the table to CSV.
+    kymograph : KymographPanel
+        Over a stack: the axis to sweep the selected (or first) line along, the
+        "Kymograph" button, the edge track's plot with its velocity, its export.
     hint_label : QLabel
         Says what is not profiled, and why.
     """
@@ -121,6 +125,8 @@ class LineDerivativeWidget(QWidget):
             export=lambda path: self.export_edges(path), on_select=self._on_edge_row
         )
         self.edge_table.setVisible(False)
+        self.kymograph = KymographPanel(viewer, self._kymograph_source)
+        self.kymograph.setVisible(False)
 
         layout = QVBoxLayout(self)
         layout.addWidget(controls.native)
@@ -128,6 +134,7 @@ class LineDerivativeWidget(QWidget):
         layout.addWidget(self.plot, stretch=1)
         layout.addWidget(self.edge_table)
         layout.addWidget(self.export_button.native)
+        layout.addWidget(self.kymograph)
 
         self._watch = LayerWatch(
             viewer, controls, on_change=self.schedule_update, on_theme=self._on_viewer_theme
@@ -301,6 +308,7 @@ class LineDerivativeWidget(QWidget):
         self.plot.set_edges(state.edges or [], state.colors if state.edges else [])
         self._watch.markers.update(state, self._watch.image, self._watch.shapes)
         self._show_edges(state)
+        self.kymograph.sync(self._watch.image)
         self._show_hint(state.hint, plot_hint=state.plot_hint)
         # One blit for the curves, edges and hint, now, so that it reaches the screen
         # with napari's own repaint of the moved line.
@@ -322,6 +330,14 @@ class LineDerivativeWidget(QWidget):
             len(shapes.data), state.shape_indices, state.profiles, state.edges
         )
         write_line_features(shapes, summaries)
+
+    def _kymograph_source(self) -> tuple[Any, Any, int | None, dict[str, Any], Any]:
+        state, shapes = self._state, self._watch.shapes
+        chosen = [i for i, on in zip(state.shape_indices, state.selected, strict=True) if on]
+        candidates = chosen or state.shape_indices
+        index = candidates[0] if candidates else None
+        options = self.profile_options()
+        return self._watch.image, shapes, index, options, self._controls.edge_options()
 
     def _on_edge_row(self, row: int | None) -> None:
         edges, _ = self._state.edge_points()
