@@ -24,16 +24,11 @@ from napari.utils.theme import get_theme
 from qtpy.QtCore import QCoreApplication, QEvent, Qt
 from qtpy.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from .._core.export import profiles_to_csv
-from .._napari.edge_table import EdgeTable, edge_table, write_edges_csv
-from .._napari.line_features import line_summaries, write_line_features
-from .._napari.line_profiles import csv_options
 from .._napari.panel_state import PanelState, compute_panel_state
-from .edge_table import EdgeTableView
 from .export_button import ExportButton
-from .kymograph_panel import KymographPanel
 from .layer_watch import LayerWatch
 from .panel_controls import PanelControls
+from .panel_outputs import PanelOutputs
 from .plot.view import ProfilePlot
 
 if TYPE_CHECKING:
@@ -50,7 +45,72 @@ _UPDATE_EVENT = QEvent.Type(QEvent.registerEventType())
 _UPDATE_PRIORITY = int(getattr(Qt.EventPriority.HighEventPriority, "value", 1))
 
 
-class LineDerivativeWidget(QWidget):
+class _ScheduledPanel(QWidget):
+    # Updates on the next turn of the event loop, and listening while docked: the
+    # machinery under LineDerivativeWidget, whose docstring describes it.
+
+    _watch: LayerWatch
+    _update_pending: bool
+
+    @property
+    def update_pending(self) -> bool:
+        """Whether an update was asked for and has not run yet."""
+        return self._update_pending
+
+    def schedule_update(self, *_: Any) -> None:
+        """Ask for an update on the next turn of the event loop; bursts cost one update.
+
+        The update is a posted event of high priority: it runs before Qt's repaint
+        of the window (a low-priority event, posted when napari redraws the moved
+        line), so that the plot is painted in the same frame as the line.
+        """
+        if not self._update_pending:
+            self._update_pending = True
+            QCoreApplication.postEvent(self, QEvent(_UPDATE_EVENT), _UPDATE_PRIORITY)
+
+    def update_profiles(self) -> None:
+        """Profile the lines and redraw now."""
+        raise NotImplementedError
+
+    # --- listening ----------------------------------------------------------------------
+
+    def connect_viewer(self) -> None:
+        """Listen to the viewer again: the plot follows the lines live (done when docked)."""
+        self._watch.connect()
+
+    def disconnect_viewer(self) -> None:
+        """Stop listening to the viewer; the plot keeps its curves (done when undocked)."""
+        # The posted event may still come: it finds nothing pending.
+        self._update_pending = False
+        self._watch.disconnect()
+
+    # --- Qt -----------------------------------------------------------------------------
+
+    def closeEvent(self, event: Any) -> None:
+        """Stop listening to the viewer when the panel is closed (Qt's handler)."""
+        self.disconnect_viewer()
+        super().closeEvent(event)
+
+    def event(self, event: QEvent | None) -> bool:
+        """Run a scheduled update; stop listening when undocked, again when docked.
+
+        Qt's event handler: True for the update event, Qt's own answer for the others.
+        """
+        kind = None if event is None else event.type()
+        if kind == _UPDATE_EVENT:
+            if self._update_pending:
+                self.update_profiles()
+            return True
+        # Qt may report a parent change from within QWidget.__init__, before the handlers exist.
+        if kind == QEvent.Type.ParentChange and hasattr(self, "_watch"):
+            if self.parent() is None:
+                self.disconnect_viewer()
+            else:
+                self.connect_viewer()
+        return super().event(event)
+
+
+class LineDerivativeWidget(_ScheduledPanel):
     """Plot intensity and its derivative along the lines of a Shapes layer, live.
 
     Every line and path shape of the chosen Shapes layer is profiled over the
@@ -121,24 +181,20 @@ class LineDerivativeWidget(QWidget):
         self.hint_label = QLabel()
         self.hint_label.setWordWrap(True)
         self.plot = ProfilePlot(self)
-        self.edge_table = EdgeTableView(
-            export=lambda path: self.export_edges(path), on_select=self._on_edge_row
-        )
-        self.edge_table.setVisible(False)
-        self.kymograph = KymographPanel(viewer, self._kymograph_source)
-        self.kymograph.setVisible(False)
 
         layout = QVBoxLayout(self)
         layout.addWidget(controls.native)
         layout.addWidget(self.hint_label)
         layout.addWidget(self.plot, stretch=1)
-        layout.addWidget(self.edge_table)
         layout.addWidget(self.export_button.native)
-        layout.addWidget(self.kymograph)
 
         self._watch = LayerWatch(
             viewer, controls, on_change=self.schedule_update, on_theme=self._on_viewer_theme
         )
+        self._outputs = PanelOutputs(viewer, self._watch, controls, self.plot, lambda: self._state)
+        self.edge_table, self.kymograph = self._outputs.edge_table, self._outputs.kymograph
+        layout.insertWidget(layout.indexOf(self.export_button.native), self.edge_table)
+        layout.addWidget(self.kymograph)
         for widget in (*controls.sampling, self.mark_edges):
             widget.changed.connect(self.schedule_update)
         for widget in (self.show_intensity, self.show_derivative):
@@ -179,11 +235,6 @@ class LineDerivativeWidget(QWidget):
         """The text of the hint label: what is not profiled and why."""
         return self.hint_label.text()
 
-    @property
-    def update_pending(self) -> bool:
-        """Whether an update was asked for and has not run yet."""
-        return self._update_pending
-
     def profile_options(self) -> dict[str, Any]:
         """Return the keyword arguments of ``profile_shapes`` the settings stand for.
 
@@ -194,17 +245,6 @@ class LineDerivativeWidget(QWidget):
             ``lengths="physical"``; ``width`` (pixels) and ``order`` (0, 1 or 3).
         """
         return self._controls.profile_options()
-
-    def schedule_update(self, *_: Any) -> None:
-        """Ask for an update on the next turn of the event loop; bursts cost one update.
-
-        The update is a posted event of high priority: it runs before Qt's repaint
-        of the window (a low-priority event, posted when napari redraws the moved
-        line), so that the plot is painted in the same frame as the line.
-        """
-        if not self._update_pending:
-            self._update_pending = True
-            QCoreApplication.postEvent(self, QEvent(_UPDATE_EVENT), _UPDATE_PRIORITY)
 
     def update_profiles(self) -> None:
         """Profile the lines and redraw now (events call :meth:`schedule_update` instead)."""
@@ -258,13 +298,7 @@ class LineDerivativeWidget(QWidget):
         """
         if self._update_pending:
             self.update_profiles()
-        if not self._state.profiles:
-            raise ValueError("path: nothing to export, no line is profiled")
-        image = self._watch.image
-        options = csv_options(self.viewer, image, self.profiles) if image is not None else {}
-        if options:
-            options["metadata"] = {**options["metadata"], **self._settings()}
-        profiles_to_csv(self.profiles, path, lines=self.shape_indices, **options)
+        self._outputs.export_csv(path)
 
     def export_edges(self, path: str | os.PathLike) -> None:
         """Write the edge table to one CSV file, a row per edge, and its JSON record.
@@ -281,14 +315,7 @@ class LineDerivativeWidget(QWidget):
         """
         if self._update_pending:
             self.update_profiles()
-        image, shapes = self._watch.image, self._watch.shapes
-        names = {} if image is None or shapes is None else {"image": image.name}
-        names.update({"shapes": shapes.name} if shapes is not None else {})
-        settings = {**names, **self._settings(), "edges": self._controls.edge_options()}
-        write_edges_csv(self.edge_table.content, path, metadata=settings)
-
-    def _settings(self) -> dict[str, Any]:
-        return {**self.profile_options(), "length_unit": self._controls.length_unit}
+        self._outputs.export_edges(path)
 
     # --- drawing ------------------------------------------------------------------------
 
@@ -307,47 +334,11 @@ class LineDerivativeWidget(QWidget):
         # Edges not marked (None) or none found: no colours either.
         self.plot.set_edges(state.edges or [], state.colors if state.edges else [])
         self._watch.markers.update(state, self._watch.image, self._watch.shapes)
-        self._show_edges(state)
-        self.kymograph.sync(self._watch.image)
+        self._outputs.show(state)
         self._show_hint(state.hint, plot_hint=state.plot_hint)
         # One blit for the curves, edges and hint, now, so that it reaches the screen
         # with napari's own repaint of the moved line.
         self.plot.flush()
-
-    def _show_edges(self, state: PanelState) -> None:
-        image, shapes = self._watch.image, self._watch.shapes
-        marked = state.edges is not None and image is not None and shapes is not None
-        self.edge_table.setVisible(marked)
-        if not marked or image is None or shapes is None or state.edges is None:
-            self.edge_table.set_table(EdgeTable())
-            return
-        unit = self._watch.cache.unit(self.viewer, image)[0]
-        unit = "px" if unit == "pixels" else unit
-        self.edge_table.set_table(
-            edge_table(state.shape_indices, state.profiles, state.edges, image, unit)
-        )
-        summaries = line_summaries(
-            len(shapes.data), state.shape_indices, state.profiles, state.edges
-        )
-        write_line_features(shapes, summaries)
-
-    def _kymograph_source(self) -> tuple[Any, Any, int | None, dict[str, Any], Any]:
-        state, shapes = self._state, self._watch.shapes
-        chosen = [i for i, on in zip(state.shape_indices, state.selected, strict=True) if on]
-        candidates = chosen or state.shape_indices
-        index = candidates[0] if candidates else None
-        options = self.profile_options()
-        return self._watch.image, shapes, index, options, self._controls.edge_options()
-
-    def _on_edge_row(self, row: int | None) -> None:
-        edges, _ = self._state.edge_points()
-        table = self.edge_table.content
-        marker = None if row is None or row >= len(table.markers) else table.markers[row]
-        edge = None if marker is None or marker >= len(edges) else edges[marker][1]
-        self.plot.highlight_edge(edge)
-        layer = self._watch.markers.layer
-        if layer is not None and marker is not None and marker < len(layer.data):
-            layer.selected_data = {marker}
 
     def _show_hint(self, text: str, *, plot_hint: str) -> None:
         self.hint_label.setText(text)
@@ -364,43 +355,6 @@ class LineDerivativeWidget(QWidget):
         self.plot.set_visible_axes(
             self.show_intensity.value, self.show_derivative.value, self.show_curvature.value
         )
-
-    # --- listening ----------------------------------------------------------------------
-
-    def connect_viewer(self) -> None:
-        """Listen to the viewer again: the plot follows the lines live (done when docked)."""
-        self._watch.connect()
-
-    def disconnect_viewer(self) -> None:
-        """Stop listening to the viewer; the plot keeps its curves (done when undocked)."""
-        # The posted event may still come: it finds nothing pending.
-        self._update_pending = False
-        self._watch.disconnect()
-
-    # --- Qt -----------------------------------------------------------------------------
-
-    def closeEvent(self, event: Any) -> None:
-        """Stop listening to the viewer when the panel is closed (Qt's handler)."""
-        self.disconnect_viewer()
-        super().closeEvent(event)
-
-    def event(self, event: QEvent | None) -> bool:
-        """Run a scheduled update; stop listening when undocked, again when docked.
-
-        Qt's event handler: True for the update event, Qt's own answer for the others.
-        """
-        kind = None if event is None else event.type()
-        if kind == _UPDATE_EVENT:
-            if self._update_pending:
-                self.update_profiles()
-            return True
-        # Qt may report a parent change from within QWidget.__init__, before the handlers exist.
-        if kind == QEvent.Type.ParentChange and hasattr(self, "_watch"):
-            if self.parent() is None:
-                self.disconnect_viewer()
-            else:
-                self.connect_viewer()
-        return super().event(event)
 
 
 __all__ = ["LineDerivativeWidget"]

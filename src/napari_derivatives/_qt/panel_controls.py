@@ -23,6 +23,22 @@ if TYPE_CHECKING:
     import napari
 
 
+#: The controls' tooltips, by attribute.
+TOOLTIPS = {
+    "image": "The image sampled along the lines.",
+    "shapes": "The Shapes layer whose lines, paths and rectangles are profiled.",
+    "step": "Distance between samples along the line, in the image's units.",
+    "width": "Samples across the line, one pixel apart, averaged (rectangles: their short side).",
+    "smooth": "Gaussian smoothing before differentiating, sigma in the image's units.",
+    "only_selected": "Plot only the shapes selected in the Shapes layer.",
+    "show_curvature": "A third axes: the derivative of the derivative, zero at the edges.",
+    "edge_count": "How many edges to mark per line (not for 'all').",
+    "edge_threshold": "Edges with a smaller |slope| (intensity per unit) are not marked; 0: any.",
+    "edge_polarity": "Rising edges (positive slope), falling ones, or both.",
+    "edge_select": "The steepest edges, the first or last along the line, or all.",
+}
+
+
 class PanelControls:
     """The Line derivative panel's controls, in one magicgui Container.
 
@@ -92,33 +108,8 @@ class PanelControls:
         self.edge_select = ComboBox(
             label="which edges", choices=EDGE_SELECTIONS, value="strongest", enabled=False
         )
-        for widget, tooltip in (
-            (self.image, "The image sampled along the lines."),
-            (self.shapes, "The Shapes layer whose lines and paths are profiled."),
-            (self.step, "Distance between samples along the line, in the image's units."),
-            (
-                self.width,
-                "Samples across the line, one pixel apart, averaged (rectangles: "
-                "their short side).",
-            ),
-            (
-                self.smooth,
-                "Gaussian smoothing before differentiating, sigma in the image's units.",
-            ),
-            (self.only_selected, "Plot only the shapes selected in the Shapes layer."),
-            (
-                self.show_curvature,
-                "A third axes: the derivative of the derivative, zero at the edges.",
-            ),
-            (self.edge_count, "How many edges to mark per line (not for 'all')."),
-            (
-                self.edge_threshold,
-                "Edges with a smaller |slope| (intensity per unit) are not marked; 0 for any.",
-            ),
-            (self.edge_polarity, "Rising edges (positive slope), falling ones, or both."),
-            (self.edge_select, "The steepest edges, the first or last along the line, or all."),
-        ):
-            widget.tooltip = tooltip
+        for name, tooltip in TOOLTIPS.items():
+            getattr(self, name).tooltip = tooltip
         self.container = Container(
             widgets=[
                 self.image,

@@ -49,6 +49,33 @@ def curve_style(selected: Sequence[bool]) -> list[tuple[float, float | None]]:
     return [(SELECTED_WIDTH, None) if on else (DIMMED_WIDTH, DIMMED_ALPHA) for on in selected]
 
 
+def _check_counts(
+    profiles: Sequence[Any],
+    colors: Sequence[Any],
+    labels: Sequence[str],
+    selected: Sequence[bool],
+    curvatures: Sequence[Any] | None,
+) -> None:
+    if not len(profiles) == len(colors) == len(labels) == len(selected):
+        raise ValueError(
+            "colors, labels, selected: expected one per profile, got "
+            f"{len(profiles)} profiles, {len(colors)} colors, {len(labels)} labels "
+            f"and {len(selected)} selected"
+        )
+    if curvatures is not None and len(curvatures) != len(profiles):
+        raise ValueError(f"curvatures: expected {len(profiles)}, got {len(curvatures)}")
+
+
+def _colour_axes(axes: Axes, background: Any, foreground: Any) -> None:
+    axes.set_facecolor(background)
+    for spine in axes.spines.values():
+        spine.set_color(foreground)
+    axes.tick_params(colors=foreground, which="both")
+    axes.xaxis.label.set_color(foreground)
+    axes.yaxis.label.set_color(foreground)
+    axes.grid(True, color=foreground, alpha=0.25)
+
+
 class ProfileFigure:
     """The intensity profiles above their derivatives and second derivatives, on ``figure``.
 
@@ -66,6 +93,8 @@ class ProfileFigure:
         The figure drawn on.
     intensity_axes, derivative_axes, curvature_axes : matplotlib.axes.Axes
         The intensity, derivative and second-derivative axes, top to bottom, sharing x.
+    marks : EdgeMarks
+        The edge marks: dots, guides, the ring of the highlighted edge.
     intensity_lines, derivative_lines, curvature_lines : list of Line2D
         The curves, one per profile, in order (the lists themselves: read only); no
         second-derivative curves while they are not given.
@@ -86,7 +115,7 @@ class ProfileFigure:
         self.intensity_lines: list[Line2D] = []
         self.derivative_lines: list[Line2D] = []
         self.curvature_lines: list[Line2D] = []
-        self._marks = EdgeMarks(self.derivative_axes, self._axes)
+        self.marks = EdgeMarks(self.derivative_axes, self._axes)
         self._legend = CurveLegend(self._axes)
         self._rescale_all = True
         self._visible = (True, True, False)
@@ -125,14 +154,7 @@ class ProfileFigure:
         a full redraw: curves added or removed, a new legend or new limits.
         """
         selected = [False] * len(profiles) if selected is None else list(selected)
-        if not len(profiles) == len(colors) == len(labels) == len(selected):
-            raise ValueError(
-                "colors, labels, selected: expected one per profile, got "
-                f"{len(profiles)} profiles, {len(colors)} colors, {len(labels)} labels "
-                f"and {len(selected)} selected"
-            )
-        if curvatures is not None and len(curvatures) != len(profiles):
-            raise ValueError(f"curvatures: expected {len(profiles)}, got {len(curvatures)}")
+        _check_counts(profiles, colors, labels, selected, curvatures)
         count_changed = len(profiles) != len(self.intensity_lines) or (
             len(self.curvature_lines) != (0 if curvatures is None else len(profiles))
         )
@@ -143,9 +165,8 @@ class ProfileFigure:
         styles = curve_style(selected)
         rows = zip(profiles, colors, labels, strict=True)
         for index, (profile, color, label) in enumerate(rows):
-            ys = [profile.values, profile.derivative]
-            if curvatures is not None:
-                ys.append(curvatures[index])
+            extra = [] if curvatures is None else [curvatures[index]]
+            ys = [profile.values, profile.derivative, *extra]
             for lines, y in zip(self._curves, ys, strict=False):
                 lines[index].set_data(profile.distance, y)
                 lines[index].set_color(color)
@@ -165,25 +186,19 @@ class ProfileFigure:
         Returns None when nothing changed (no edges before or now), else whether
         the figure needs a full redraw (an edge left the view).
         """
-        if not self._marks.set_edges(edges, colors, self._foreground):
+        if not self.marks.set_edges(edges, colors, self._foreground):
             return None
         return self.rescale(force=False, shrink_below=LIVE_SHRINK_THRESHOLD)
 
     def highlight_edge(self, edge: Any) -> bool:
         """Ring one edge's marker, None for none; returns whether it changed."""
-        return self._marks.highlight(edge, self._foreground)
-
-    @property
-    def highlighted_edge(self) -> tuple[float, float] | None:
-        """The (distance, derivative) of the ringed edge marker, None if none is."""
-        return self._marks.highlighted
+        return self.marks.highlight(edge, self._foreground)
 
     def set_hint(self, text: str) -> bool:
         """Show ``text`` over the figure; returns whether it changed."""
-        if text == self._hint.get_text():
-            return False
+        changed = text != self._hint.get_text()
         self._hint.set_text(text)
-        return True
+        return changed
 
     def set_distance_label(self, label: str) -> bool:
         """Label the distance (x) axis; returns whether the label changed."""
@@ -196,12 +211,10 @@ class ProfileFigure:
 
     def set_derivative_label(self, label: str, curvature: str | None = None) -> bool:
         """Label the derivative axes (and the second derivative's); returns whether it changed."""
-        changed = self.derivative_axes.get_ylabel() != label
+        before = (self.derivative_axes.get_ylabel(), self.curvature_axes.get_ylabel())
         self.derivative_axes.set_ylabel(label)
-        if curvature is not None and self.curvature_axes.get_ylabel() != curvature:
-            self.curvature_axes.set_ylabel(curvature)
-            changed = True
-        return changed
+        self.curvature_axes.set_ylabel(before[1] if curvature is None else curvature)
+        return before != (label, self.curvature_axes.get_ylabel())
 
     def set_visible_axes(self, intensity: bool, derivative: bool, curvature: bool = False) -> None:
         """Show or hide the axes; see :meth:`ProfilePlot.set_visible_axes`."""
@@ -219,15 +232,9 @@ class ProfileFigure:
         self._background, self._foreground = background, foreground
         self.figure.set_facecolor(background)
         for axes in self._axes:
-            axes.set_facecolor(background)
-            for spine in axes.spines.values():
-                spine.set_color(foreground)
-            axes.tick_params(colors=foreground, which="both")
-            axes.xaxis.label.set_color(foreground)
-            axes.yaxis.label.set_color(foreground)
-            axes.grid(True, color=foreground, alpha=0.25)
+            _colour_axes(axes, background, foreground)
         self._hint.set_color(foreground)
-        self._marks.set_edge_color(foreground)
+        self.marks.set_edge_color(foreground)
         self._legend.forget()
         labels: list[Any] = [line.get_label() for line in self.intensity_lines]
         colors = [line.get_color() for line in self.intensity_lines]
@@ -249,7 +256,7 @@ class ProfileFigure:
         for axes, curves in (
             (self.intensity_axes, self.intensity_lines),
             # A refined edge can peak above the samples: keep its marker in view.
-            (self.derivative_axes, self.derivative_lines + self._marks.markers),
+            (self.derivative_axes, self.derivative_lines + self.marks.markers),
             (self.curvature_axes, self.curvature_lines),
         ):
             if not curves:
@@ -274,7 +281,7 @@ class ProfileFigure:
         for axes, lines, shown in zip(self._axes, self._curves, self._visible, strict=True):
             if not shown:
                 continue
-            for line in [*lines, *self._marks.artists(axes)]:
+            for line in [*lines, *self.marks.artists(axes)]:
                 axes.draw_artist(line)
             shown_legend = axes.get_legend()
             if legend and shown_legend is not None:
@@ -305,12 +312,9 @@ class ProfileFigure:
     ) -> bool:
         self._styles = list(styles)
         # On the top shown axes that has curves.
+        shown = zip(self._axes, self._curves, self._visible, strict=True)
         axes, lines = next(
-            (
-                (axes, lines)
-                for axes, lines, show in zip(self._axes, self._curves, self._visible, strict=True)
-                if show and (lines or not labels)
-            ),
+            ((axes, lines) for axes, lines, show in shown if show and (lines or not labels)),
             (self.intensity_axes, self.intensity_lines),
         )
         return self._legend.update(

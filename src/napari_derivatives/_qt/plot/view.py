@@ -31,34 +31,9 @@ from .figure import ProfileFigure
 from .legend import pin_legend
 
 
-class ProfilePlot(QWidget):
-    """A docked figure with the intensity profiles above their derivatives.
-
-    The figure holds two axes sharing the distance (x) axis: intensity on top,
-    its derivative along the line below. A navigation toolbar gives zoom, pan
-    and saving the figure.
-
-    Parameters
-    ----------
-    parent : QWidget, optional
-        The parent widget.
-
-    Attributes
-    ----------
-    figure : matplotlib.figure.Figure
-        The figure drawn on.
-    canvas : FigureCanvasQTAgg
-        The Qt canvas showing ``figure``.
-    toolbar : NavigationToolbar2QT
-        Zoom, pan and save-figure buttons for ``canvas``.
-    intensity_axes, derivative_axes, curvature_axes : matplotlib.axes.Axes
-        The intensity (top), derivative and second-derivative (hidden by default) axes.
-    frame_drawn : Signal(bool)
-        Emitted each time the curves were put on the canvas: ``True`` after a full
-        redraw of the figure (ours, or matplotlib's on a resize or toolbar zoom),
-        ``False`` after a blit of the curves alone. Counting the emissions tells
-        what an interaction costs. Slots run inside the drawing: keep them quick.
-    """
+class _LiveCanvas(QWidget):
+    # The figure's canvas and toolbar, and when to blit or redraw: the machinery under
+    # ProfilePlot's content methods (which are its public face).
 
     frame_drawn = Signal(bool)
 
@@ -92,6 +67,97 @@ class ProfilePlot(QWidget):
         self._settle_timer.setInterval(SETTLE_MS)
         self._settle_timer.timeout.connect(self._on_settled)
         self.canvas.mpl_connect("draw_event", self._on_canvas_draw)
+
+    def flush(self) -> None:
+        """Put the latest curves on screen now rather than on the next event-loop turn.
+
+        A caller that changes several things in one go (curves, edges, hint) calls
+        this once at the end, so that they cost one blit. A pending full redraw is
+        left to the event loop.
+        """
+        if self._blit_timer.isActive():
+            self._blit_timer.stop()
+            self._blit_curves()
+
+    def autoscale(self) -> None:
+        """Fit the axes to the data now, as the next update would after a reset."""
+        self._content.rescale(force=True)
+        self._request_frame(full=True)
+
+    # --- internals ----------------------------------------------------------------------
+
+    def _request_frame(self, *, full: bool) -> None:
+        """Put the current curves on screen on the next turn of the event loop."""
+        if full:
+            self._full_redraw_pending = True
+            self.canvas.draw_idle()
+        elif not self._blit_timer.isActive():
+            self._blit_timer.start()
+
+    def _on_settled(self) -> None:
+        if self._content.rescale(force=False):
+            self._request_frame(full=True)
+
+    def _on_canvas_draw(self, _event: Any) -> None:
+        # Every full draw, ours or matplotlib's (resize, toolbar zoom), lands here.
+        if self.canvas.is_saving():
+            return
+        self._full_redraw_pending = False
+        # What a blit can change: the shown axes, and markers overhanging them.
+        self._blit.save_background(self._content.shown_boxes())
+        self._content.draw_curves()
+        legend = self._content.shown_legend()
+        if legend is not None:
+            box = legend.get_window_extent()
+            self._blit.save_legend(legend.get_frame(), box)
+            pin_legend(legend, box)
+        self.frame_drawn.emit(True)
+
+    def _blit_curves(self) -> None:
+        if self._full_redraw_pending:
+            self.canvas.draw_idle()
+            return
+        if not self._blit.fits(getattr(self.canvas, "renderer", None)):
+            self._request_frame(full=True)
+            return
+        self._blit.restore_background()
+        self._content.draw_curves(legend=not self._blit.has_legend)
+        self._blit.restore_legend()
+        self._blit.repaint(self._content.shown_boxes())
+        self.frame_drawn.emit(False)
+
+
+class ProfilePlot(_LiveCanvas):
+    """A docked figure with the intensity profiles above their derivatives.
+
+    The figure holds axes sharing the distance (x) axis: intensity on top, its
+    derivative along the line below, and optionally the second derivative. A
+    navigation toolbar gives zoom, pan and saving the figure.
+
+    Parameters
+    ----------
+    parent : QWidget, optional
+        The parent widget.
+
+    Attributes
+    ----------
+    figure : matplotlib.figure.Figure
+        The figure drawn on.
+    canvas : FigureCanvasQTAgg
+        The Qt canvas showing ``figure``.
+    toolbar : NavigationToolbar2QT
+        Zoom, pan and save-figure buttons for ``canvas``.
+    intensity_axes, derivative_axes, curvature_axes : matplotlib.axes.Axes
+        The intensity (top), derivative and second-derivative (hidden by default) axes.
+    frame_drawn : Signal(bool)
+        Emitted each time the curves were put on the canvas: ``True`` after a full
+        redraw of the figure (ours, or matplotlib's on a resize or toolbar zoom),
+        ``False`` after a blit of the curves alone. Counting the emissions tells
+        what an interaction costs. Slots run inside the drawing: keep them quick.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
         self.set_distance_label("distance")
         self.set_derivative_label("d intensity / d distance")
 
@@ -183,7 +249,7 @@ class ProfilePlot(QWidget):
     @property
     def highlighted_edge(self) -> tuple[float, float] | None:
         """The (distance, derivative) of the ringed edge marker, None if none is."""
-        return self._content.highlighted_edge
+        return self._content.marks.highlighted
 
     def set_hint(self, text: str) -> None:
         """Show ``text`` in the middle of the figure (``""`` hides it).
@@ -252,64 +318,6 @@ class ProfilePlot(QWidget):
         """
         self._content.set_theme(background, foreground)
         self._request_frame(full=True)
-
-    def flush(self) -> None:
-        """Put the latest curves on screen now rather than on the next event-loop turn.
-
-        A caller that changes several things in one go (curves, edges, hint) calls
-        this once at the end, so that they cost one blit. A pending full redraw is
-        left to the event loop.
-        """
-        if self._blit_timer.isActive():
-            self._blit_timer.stop()
-            self._blit_curves()
-
-    def autoscale(self) -> None:
-        """Fit the axes to the data now, as the next update would after a reset."""
-        self._content.rescale(force=True)
-        self._request_frame(full=True)
-
-    # --- internals ----------------------------------------------------------------------
-
-    def _request_frame(self, *, full: bool) -> None:
-        """Put the current curves on screen on the next turn of the event loop."""
-        if full:
-            self._full_redraw_pending = True
-            self.canvas.draw_idle()
-        elif not self._blit_timer.isActive():
-            self._blit_timer.start()
-
-    def _on_settled(self) -> None:
-        if self._content.rescale(force=False):
-            self._request_frame(full=True)
-
-    def _on_canvas_draw(self, _event: Any) -> None:
-        # Every full draw, ours or matplotlib's (resize, toolbar zoom), lands here.
-        if self.canvas.is_saving():
-            return
-        self._full_redraw_pending = False
-        # What a blit can change: the shown axes, and markers overhanging them.
-        self._blit.save_background(self._content.shown_boxes())
-        self._content.draw_curves()
-        legend = self._content.shown_legend()
-        if legend is not None:
-            box = legend.get_window_extent()
-            self._blit.save_legend(legend.get_frame(), box)
-            pin_legend(legend, box)
-        self.frame_drawn.emit(True)
-
-    def _blit_curves(self) -> None:
-        if self._full_redraw_pending:
-            self.canvas.draw_idle()
-            return
-        if not self._blit.fits(getattr(self.canvas, "renderer", None)):
-            self._request_frame(full=True)
-            return
-        self._blit.restore_background()
-        self._content.draw_curves(legend=not self._blit.has_legend)
-        self._blit.restore_legend()
-        self._blit.repaint(self._content.shown_boxes())
-        self.frame_drawn.emit(False)
 
 
 __all__ = ["ProfilePlot"]
