@@ -41,6 +41,7 @@ demo: $(STAMP) system-deps
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_gradients.py
+	$(BIN)/python benchmarks/bench_kymograph.py
 
 docs-images: $(STAMP) system-deps
 	bash tools/with-display.sh $(BIN)/python docs/make_images.py

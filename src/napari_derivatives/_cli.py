@@ -38,13 +38,14 @@ from ._cli_io import (
     one_line,
     read_image,
     scheduler,
+    tiff_pixel_size,
     write_files,
     write_zarr,
     writing,
 )
 from ._core.checks import real_lazy_image
 from ._core.choices import BOUNDARY_MODES, METHODS, ORDERS, OUTPUTS, REDUCTIONS, SAMPLING_MODES
-from ._core.export import profiles_to_csv
+from ._core.export import profiles_to_csv, sidecar_path
 from ._core.gradients import gradient_outputs
 from ._core.profiles import line_profile
 
@@ -252,6 +253,8 @@ def _gradient_command(args: argparse.Namespace) -> None:
     }
     if options["spacing"] is not None and len(options["spacing"]) == 1:
         options["spacing"] = options["spacing"][0]
+    if options["spacing"] is None:
+        options["spacing"] = _recorded_spacing(args, image.ndim)[0]
     names = {"image": str(args.input), "outputs": "--outputs"}
     names |= {name: f"--{name}" for name in options}
     context = f"cannot differentiate {args.input} of shape {image.shape}"
@@ -276,6 +279,23 @@ def _gradient_command(args: argparse.Namespace) -> None:
         print(f"wrote {', '.join(results)} to {output}", file=sys.stderr)
 
 
+def _recorded_spacing(
+    args: argparse.Namespace, ndim: int
+) -> tuple[list[float] | None, str | None]:
+    """Return the pixel size (and unit) a TIFF records, used when --spacing is not given."""
+    try:
+        recorded = tiff_pixel_size(args.input)
+    except (OSError, ValueError, KeyError, TypeError, ZeroDivisionError):
+        recorded = None  # unreadable metadata: the image itself was read, 1 per axis
+    if recorded is None or len(recorded[0]) != ndim:
+        return None, None
+    spacing, unit = recorded
+    if not args.quiet:
+        shown = " ".join(f"{value:g}" for value in spacing)
+        print(f"spacing from TIFF metadata: {shown} {unit or ''}".rstrip(), file=sys.stderr)
+    return spacing, unit
+
+
 def _vertices(text: str, image: da.Array, source: str) -> np.ndarray:
     numbers = _numbers(text, float, "--line")
     if len(numbers) < 2 * image.ndim or len(numbers) % image.ndim:
@@ -292,6 +312,11 @@ def _profile_command(args: argparse.Namespace) -> None:
     image, _ = _read(args.input)
     paths = [_vertices(text, image, args.input) for text in args.line]
     spacing = None if args.spacing is None else _numbers(args.spacing, float, "--spacing")
+    unit, spacing_source = None, "--spacing" if spacing is not None else "default (1 per axis)"
+    if spacing is None:
+        spacing, unit = _recorded_spacing(args, image.ndim)
+        if spacing is not None:
+            spacing_source = "TIFF metadata"
     options = {
         "spacing": spacing[0] if spacing is not None and len(spacing) == 1 else spacing,
         "step": args.step,
@@ -311,9 +336,19 @@ def _profile_command(args: argparse.Namespace) -> None:
             names |= {name: f"--{name}" for name in options}
             context = f"cannot profile {args.input} along --line {text!r}{given}"
             with _core_errors(names, context):
-                profiles.append(line_profile(image, path, **options))
-        with writing(csv_path), _core_errors({}, f"cannot write {csv_path}"):
-            profiles_to_csv(profiles, target)
+                profiles.append(line_profile(image, path, units=unit, **options))
+        json_path = sidecar_path(csv_path)
+        with (
+            atomic_output(json_path, True, "file") as json_target,
+            writing(csv_path),
+            _core_errors({}, f"cannot write {csv_path}"),
+        ):
+            metadata = {
+                "csv": csv_path.name,
+                "image": str(args.input),
+                "spacing_from": spacing_source,
+            }
+            profiles_to_csv(profiles, target, metadata=metadata, sidecar=json_target)
     if not args.quiet:
         print(f"wrote {len(profiles)} profile(s) to {csv_path}", file=sys.stderr)
 

@@ -25,6 +25,10 @@ from .profiles import Profile
 
 __all__ = ["EdgeTrack", "Kymograph", "kymograph"]
 
+# Frames read together from a chunked stack: whole chunks along the swept axis, at least
+# this many frames per read when the chunks are thinner.
+_SLAB_FRAMES = 32
+
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class EdgeTrack:
@@ -234,7 +238,15 @@ def _sample_chunked(
     plan = sampling.footprint(frame_shape, chunks, points, ~outside, options.order)
     boxes = [(slice(None),) * len(frame_shape)] if whole else plan.boxes
     result = np.full((frames, count, width), np.nan)
-    for start, stop in zip(along_axis[:-1].tolist(), along_axis[1:].tolist(), strict=True):
+    # Several chunks along the axis per read (zarr fetches them concurrently, dask in one
+    # pass), still each chunk once; a slab holds at most the line's chunks of ~32 frames.
+    bounds = along_axis.tolist()
+    slabs, first = [], 0
+    for index in range(1, len(bounds)):
+        if bounds[index] - bounds[first] >= _SLAB_FRAMES or index == len(bounds) - 1:
+            slabs.append((bounds[first], bounds[index]))
+            first = index
+    for start, stop in slabs:
         slab = [(*box[:axis], slice(start, stop), *box[axis:]) for box in boxes]
         blocks = sampling.read_boxes(image, slab) if boxes else []
         for frame in range(start, stop):
