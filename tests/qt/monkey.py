@@ -538,7 +538,7 @@ class Monkey:
                 to_rgba(top.get_color()), shapes.edge_color[index], err_msg=f"colour of {where}"
             )
             self.check_label(top.get_label(), image, shapes, index, profile)
-            self.check_style(top, bottom, shapes, index)
+            self.check_style(top, bottom, shapes, index, [i for i, _ in expected])
             self.tally.curve_checks += 1
         if panel.show_curvature.value:
             curves = panel.plot.curvature_lines
@@ -587,9 +587,11 @@ class Monkey:
         )
         assert label.endswith("(not shown)") == (not visible), f"{label!r}, shown {shown}"
 
-    def check_style(self, top: Any, bottom: Any, shapes: Shapes, index: int) -> None:
-        """Selected shapes' curves are thicker; the others dimmed while some are selected."""
-        selected = set(shapes.selected_data)
+    def check_style(
+        self, top: Any, bottom: Any, shapes: Shapes, index: int, plotted: list[int]
+    ) -> None:
+        """Selected shapes' curves are thicker; the others dimmed while one of them is."""
+        selected = set(shapes.selected_data) & set(plotted)
         if not selected:
             wanted = (PLAIN_WIDTH, None)
         elif index in selected:
@@ -597,7 +599,8 @@ class Monkey:
         else:
             wanted = (DIMMED_WIDTH, DIMMED_ALPHA)
         for line in (top, bottom):
-            assert (line.get_linewidth(), line.get_alpha()) == wanted, (index, selected)
+            actual = (line.get_linewidth(), line.get_alpha())
+            assert actual == wanted, f"shape {index}: {actual}, not {wanted}; selected {selected}"
 
     def check_edges(self, image: Image, expected: list, *, magnitude: float) -> None:
         """The edge markers and table rows are the edges of the reference profiles."""
