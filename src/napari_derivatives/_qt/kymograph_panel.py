@@ -18,6 +18,7 @@ from magicgui.widgets import ComboBox, Container, PushButton
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
 from napari.utils.notifications import show_error
+from napari.utils.theme import get_theme
 from qtpy.QtWidgets import QVBoxLayout, QWidget
 
 from .._napari.kymograph_layers import apply_kymograph_layers, compute_kymograph, kymograph_axes
@@ -191,7 +192,14 @@ class KymographPanel(QWidget):
             axes.plot(ends, intercept + track.velocity * ends, "-", linewidth=1)
         axes.set_xlabel(f"position ({track.axis_unit or 'frames'})")
         axes.set_ylabel(f"{line} edge ({track.units or 'distance'})")
-        axes.legend(loc="best", fontsize="small")
+        theme = get_theme(self._viewer.theme)
+        background, foreground = theme.background.as_hex(), theme.text.as_hex()
+        self.figure.set_facecolor(background)
+        axes.set_facecolor(background)
+        axes.tick_params(colors=foreground)
+        for item in (axes.xaxis.label, axes.yaxis.label, *axes.spines.values()):
+            item.set_color(foreground)
+        axes.legend(loc="best", fontsize="small", facecolor=background, labelcolor=foreground)
         self.canvas.setVisible(True)
         self.export_button.visible = True
         self.canvas.draw_idle()

@@ -225,6 +225,8 @@ class ProfileFigure:
             axes.set_subplotspec(grid[row, 0])
         for axes, show in zip(self._axes, self._visible, strict=True):
             axes.set_visible(show)
+            # Three axes share the height: smaller y labels still fit beside them.
+            axes.yaxis.label.set_fontsize("small" if len(shown) > 2 else "medium")
         self._place_x_labels()
 
     def set_theme(self, background: Any, foreground: Any) -> None:

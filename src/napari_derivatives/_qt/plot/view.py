@@ -304,6 +304,7 @@ class ProfilePlot(_LiveCanvas):
             ``set_profiles(..., curvatures=...)``.
         """
         self._content.set_visible_axes(intensity, derivative, curvature)
+        self.canvas.setMinimumHeight(390 if intensity and derivative and curvature else 260)
         self._request_frame(full=True)
 
     def set_theme(self, background: Any, foreground: Any) -> None:
