@@ -197,8 +197,10 @@ class KymographPanel(QWidget):
         self.figure.set_facecolor(background)
         axes.set_facecolor(background)
         axes.tick_params(colors=foreground)
-        for item in (axes.xaxis.label, axes.yaxis.label, *axes.spines.values()):
-            item.set_color(foreground)
+        axes.xaxis.label.set_color(foreground)
+        axes.yaxis.label.set_color(foreground)
+        for spine in axes.spines.values():
+            spine.set_edgecolor(foreground)
         axes.legend(loc="best", fontsize="small", facecolor=background, labelcolor=foreground)
         self.canvas.setVisible(True)
         self.export_button.visible = True

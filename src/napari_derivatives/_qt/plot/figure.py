@@ -163,8 +163,9 @@ class ProfileFigure:
         curved = 0 if curvatures is None else len(profiles)
         resize_lines(self.curvature_lines, self.curvature_axes, curved, kind=FastCurve)
         styles = curve_style(selected)
-        rows = zip(profiles, colors, labels, strict=True)
-        for index, (profile, color, label) in enumerate(rows):
+        for index, (profile, color, label) in enumerate(
+            zip(profiles, colors, labels, strict=True)
+        ):
             extra = [] if curvatures is None else [curvatures[index]]
             ys = [profile.values, profile.derivative, *extra]
             for lines, y in zip(self._curves, ys, strict=False):
@@ -217,7 +218,7 @@ class ProfileFigure:
         return before != (label, self.curvature_axes.get_ylabel())
 
     def set_visible_axes(self, intensity: bool, derivative: bool, curvature: bool = False) -> None:
-        """Show or hide the axes; see :meth:`ProfilePlot.set_visible_axes`."""
+        """Show or hide the axes (smaller y labels for three); see ``ProfilePlot``'s."""
         self._visible = (bool(intensity), bool(derivative), bool(curvature))
         shown = [axes for axes, show in zip(self._axes, self._visible, strict=True) if show]
         grid = self.figure.add_gridspec(max(len(shown), 1), 1)
@@ -225,7 +226,6 @@ class ProfileFigure:
             axes.set_subplotspec(grid[row, 0])
         for axes, show in zip(self._axes, self._visible, strict=True):
             axes.set_visible(show)
-            # Three axes share the height: smaller y labels still fit beside them.
             axes.yaxis.label.set_fontsize("small" if len(shown) > 2 else "medium")
         self._place_x_labels()
 
@@ -261,8 +261,6 @@ class ProfileFigure:
             (self.derivative_axes, self.derivative_lines + self.marks.markers),
             (self.curvature_axes, self.curvature_lines),
         ):
-            if not curves:
-                continue
             y_range = finite_range([line.get_ydata() for line in curves])
             changed |= fit_axis(axes, "y", y_range, force=force, shrink_below=shrink_below)
         if changed:
