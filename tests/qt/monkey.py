@@ -526,12 +526,16 @@ class Monkey:
         bottoms = self.panel.plot.derivative_lines
         lines = sorted(set(table["line"].astype(int).tolist()))
         assert len(lines) == len(tops), f"{len(lines)} lines in the CSV, {len(tops)} drawn"
+        # The distance and derivative columns carry their unit: distance_µm, derivative_per_µm.
+        names = table.dtype.names
+        distance = next(name for name in names if name.startswith("distance"))
+        derivative = next(name for name in names if name.startswith("derivative"))
         for line, top, bottom in zip(lines, tops, bottoms, strict=True):
             rows = table[table["line"] == line]
             for column, curve in (
-                ("distance", top.get_xdata()),
+                (distance, top.get_xdata()),
                 ("intensity", top.get_ydata()),
-                ("derivative", bottom.get_ydata()),
+                (derivative, bottom.get_ydata()),
             ):
                 np.testing.assert_array_equal(
                     rows[column], np.asarray(curve, dtype=float), err_msg=f"CSV {column}"

@@ -159,7 +159,7 @@ def _suffixed(name: str, unit: str | None) -> str:
     return name if unit is None else f"{name}_{unit}"
 
 
-def csv_columns(
+def _csv_columns(
     axis_labels: Sequence[str],
     *,
     distance_unit: str | None,
@@ -332,7 +332,7 @@ def profiles_to_csv(
     matrices = [_per_axis_spacing(profile, ndim) for profile in profiles]
     if world is None and any(matrix is None for matrix in matrices):
         world_units = None  # a plane's spacing only: the other axes' sizes are unknown
-    columns = csv_columns(
+    columns = _csv_columns(
         labels, distance_unit=unit, world_units=world_units, planes=plane_numbers is not None
     )
     with open(os.fspath(path), "w", encoding="utf-8", newline="") as file:
