@@ -225,8 +225,13 @@ def _json_ready(value: Any) -> Any:
 
 
 def sidecar_path(path: str | os.PathLike[str]) -> Path:
-    """Return the JSON file beside a CSV: the same name, ``.json`` for its suffix."""
-    return Path(os.fspath(path)).with_suffix(".json")
+    """Return the JSON file beside a CSV: the same name, ``.json`` for its suffix.
+
+    A file already named ``.json`` gets a second suffix (``a.json.json``), never itself.
+    """
+    csv = Path(os.fspath(path))
+    beside = csv.with_suffix(".json")
+    return beside if beside != csv else csv.with_name(csv.name + ".json")
 
 
 def write_json(record: Mapping[str, Any], path: str | os.PathLike[str]) -> None:
