@@ -83,6 +83,7 @@ def run() -> str:
         nd.kymograph(in_memory, [[0, *START], [0, *END]]).values[:, 0],
         [profile_line(frame, START, END, order=1, mode="reflect")[0] for frame in in_memory],
     )
+    samples = nd.kymograph(in_memory[:1], [[0, *START], [0, *END]]).distance.size
     rows = []
     for name, stack in (("zarr on disk, chunks (1, 256, 256)", on_disk), ("numpy", in_memory)):
         ours_s, peer_s = paired_medians(lambda s=stack: ours(s), lambda s=stack: peer(s))
@@ -94,8 +95,9 @@ def run() -> str:
         SECTION,
         "",
         "Made by `python benchmarks/bench_kymograph.py` (`make bench`), which rewrites this",
-        f"section. One line ({START} to {END}, 403 samples) through the {SHAPE[0]} frames of",
-        f"a {SHAPE[1]} x {SHAPE[2]} uint16 stack; medians of {REPEATS} runs after a warm-up,",
+        f"section. One line ({START} to {END}, {samples} samples) through the",
+        f"{SHAPE[0]} frames of a {SHAPE[1]} x {SHAPE[2]} uint16 stack; medians of {REPEATS} runs",
+        "after a warm-up,",
         "ours and the peer alternating. The peer is the loop a script would write:",
         "`np.gradient` of `skimage.measure.profile_line(stack[t], ...)` for every frame.",
         "Both sample the same points (checked); ours also returns the derivative per",

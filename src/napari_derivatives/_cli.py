@@ -38,11 +38,11 @@ from ._cli_io import (
     one_line,
     read_image,
     scheduler,
-    tiff_pixel_size,
     write_files,
     write_zarr,
     writing,
 )
+from ._cli_metadata import tiff_pixel_size
 from ._core.checks import real_lazy_image
 from ._core.choices import BOUNDARY_MODES, METHODS, ORDERS, OUTPUTS, REDUCTIONS, SAMPLING_MODES
 from ._core.export import profiles_to_csv, sidecar_path

@@ -105,3 +105,14 @@ def test_profile_to_csv_passes_units_and_metadata(tmp_path):
     profile.to_csv(tmp_path / "p.csv", metadata={"image": "x"})
     assert pandas.read_csv(tmp_path / "p.csv").columns[1] == "distance_mm"
     assert json.loads((tmp_path / "p.json").read_text(encoding="utf-8"))["image"] == "x"
+
+
+def test_the_record_never_overwrites_the_csv(tmp_path):
+    profile = line_profile(ramp(), [[4, 2], [4, 12]])
+    profiles_to_csv([profile], tmp_path / "odd.json")
+    assert pandas.read_csv(tmp_path / "odd.json").shape == (11, 6)
+    assert (
+        json.loads((tmp_path / "odd.json.json").read_text(encoding="utf-8"))["csv"] == "odd.json"
+    )
+    profiles_to_csv([profile], tmp_path / "plain")
+    assert (tmp_path / "plain.json").exists()

@@ -637,7 +637,7 @@ class Monkey:
         bottoms = self.panel.plot.derivative_lines
         lines = sorted(set(table["line"].astype(int).tolist()))
         assert len(lines) == len(tops), f"{len(lines)} lines in the CSV, {len(tops)} drawn"
-        # Units in the names (issue 12): distance_µm, derivative_per_µm...
+        # The distance and derivative columns carry their unit: distance_µm, derivative_per_µm.
         names = table.dtype.names
         distance = next(name for name in names if name.startswith("distance"))
         derivative = next(name for name in names if name.startswith("derivative"))

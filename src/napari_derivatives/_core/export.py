@@ -159,7 +159,7 @@ def _suffixed(name: str, unit: str | None) -> str:
     return name if unit is None else f"{name}_{unit}"
 
 
-def csv_columns(
+def _csv_columns(
     axis_labels: Sequence[str],
     *,
     distance_unit: str | None,
@@ -225,8 +225,13 @@ def _json_ready(value: Any) -> Any:
 
 
 def sidecar_path(path: str | os.PathLike[str]) -> Path:
-    """Return the JSON file beside a CSV: the same name, ``.json`` for its suffix."""
-    return Path(os.fspath(path)).with_suffix(".json")
+    """Return the JSON file beside a CSV: the same name, ``.json`` for its suffix.
+
+    A file already named ``.json`` gets a second suffix (``a.json.json``), never itself.
+    """
+    csv = Path(os.fspath(path))
+    beside = csv.with_suffix(".json")
+    return beside if beside != csv else csv.with_name(csv.name + ".json")
 
 
 def write_json(record: Mapping[str, Any], path: str | os.PathLike[str]) -> None:
@@ -332,7 +337,7 @@ def profiles_to_csv(
     matrices = [_per_axis_spacing(profile, ndim) for profile in profiles]
     if world is None and any(matrix is None for matrix in matrices):
         world_units = None  # a plane's spacing only: the other axes' sizes are unknown
-    columns = csv_columns(
+    columns = _csv_columns(
         labels, distance_unit=unit, world_units=world_units, planes=plane_numbers is not None
     )
     with open(os.fspath(path), "w", encoding="utf-8", newline="") as file:

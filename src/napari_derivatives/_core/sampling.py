@@ -108,7 +108,7 @@ def _assemble(
     return window
 
 
-class Footprint(NamedTuple):
+class _Footprint(NamedTuple):
     """The chunks a set of points is interpolated from, and how to group the points."""
 
     #: Chunk boundaries per axis (:func:`chunk_edges`).
@@ -131,7 +131,7 @@ def footprint(
     points: Float64Array,
     valid: npt.NDArray[np.bool_],
     order: int,
-) -> Footprint:
+) -> _Footprint:
     """Return the chunks of an image of ``shape`` and ``chunks`` that ``points`` read.
 
     ``points`` has shape (ndim, M, width); ``valid`` (M,) marks the samples whose
@@ -168,11 +168,11 @@ def footprint(
         tuple(slice(int(edge[i]), int(edge[i + 1])) for edge, i in zip(edges, chunk, strict=True))
         for chunk in found
     ]
-    return Footprint(edges, found, boxes, used, low, high, base, keep)
+    return _Footprint(edges, found, boxes, used, low, high, base, keep)
 
 
 def interpolate(
-    plan: Footprint,
+    plan: _Footprint,
     blocks: dict[tuple[int, ...], AnyArray],
     shape: tuple[int, int],
     *,
