@@ -42,6 +42,7 @@ demo: $(STAMP) system-deps
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_gradients.py
 	$(BIN)/python benchmarks/bench_second_order.py
+	$(BIN)/python benchmarks/bench_kymograph.py
 
 # The documentation site, with warnings as errors, into docs/_build/html; it runs every
 # examples/plot_*.py script of the gallery (viewer screenshots need the display).

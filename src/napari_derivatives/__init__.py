@@ -18,7 +18,10 @@ structure_tensor, structure_tensor_eigenvalues, orientation, coherence
 second_order_outputs
     Named second-order outputs, computed together (for layers and batch runs).
 line_profile, profiles_to_csv
-    Intensity along a line or polyline and its derivative along the line.
+    Intensity along a line or polyline and its derivative along the line; its
+    edges (``Profile.find_edges``), their widths and the distances between them.
+kymograph
+    One line through every frame of a stack (time or z), and an edge's velocity.
 BOUNDARY_MODES, DEFAULT_MODE, SAMPLING_MODES, METHODS, OUTPUTS
     The values the options take: border modes of the gradient functions (and
     their default) and of line profiles, operators, named outputs.
@@ -57,6 +60,7 @@ from ._core.choices import (
 from ._core.export import profiles_to_csv
 from ._core.gradients import gradient, gradient_direction, gradient_magnitude, gradient_outputs
 from ._core.hessian import derivative, hessian, hessian_eigenvalues, laplacian
+from ._core.kymograph import EdgeTrack, Kymograph, kymograph
 from ._core.luminance import rgb_to_luminance
 from ._core.profiles import Edge, Profile, line_profile
 from ._core.second_order import second_order_outputs
@@ -94,6 +98,8 @@ __all__ = [
     "SECOND_ORDER_METHODS",
     "SECOND_ORDER_OUTPUTS",
     "Edge",
+    "EdgeTrack",
+    "Kymograph",
     "Profile",
     "__version__",
     "add_gradient_layers",
@@ -107,6 +113,7 @@ __all__ = [
     "gradient_outputs",
     "hessian",
     "hessian_eigenvalues",
+    "kymograph",
     "laplacian",
     "line_profile",
     "orientation",

@@ -43,6 +43,7 @@ from ._cli_io import (
     write_zarr,
     writing,
 )
+from ._cli_metadata import tiff_pixel_size
 from ._cli_read import read_image
 from ._core.checks import real_lazy_image
 from ._core.choices import (
@@ -53,7 +54,7 @@ from ._core.choices import (
     REDUCTIONS,
     SAMPLING_MODES,
 )
-from ._core.export import profiles_to_csv
+from ._core.export import profiles_to_csv, sidecar_path
 from ._core.gradients import gradient_outputs
 from ._core.named_outputs import ALL_OUTPUTS, derivative_outputs
 from ._core.profiles import line_profile
@@ -263,9 +264,15 @@ def _given(args: argparse.Namespace, function: Callable[..., object], names: Ite
     return " with " + " ".join(shown) if shown else ""
 
 
-def _read(path: str) -> tuple[da.Array, str, Axes | None]:
-    """Open an image and check that the core can differentiate it (numeric, real, >= 1-D)."""
+def _read(path: str, quiet: bool = True) -> tuple[da.Array, str, Axes | None]:
+    """Open an image and check that the core can differentiate it (numeric, real, >= 1-D).
+
+    Also return its axes as the file records them: an OME-Zarr image's metadata, or the
+    pixel size (and unit) of an ImageJ or OME TIFF; None when it records nothing.
+    """
     image, kind, axes = read_image(path)
+    if axes is None and kind == "tif":
+        axes = _tiff_axes(path, image.ndim, quiet)
     with _core_errors({"image": str(path)}, f"cannot read {path}"):
         real_lazy_image(image)
     if axes is not None and len(axes.names) != image.ndim:
@@ -300,6 +307,9 @@ def _units(text: str | None, ndim: int) -> list[str] | None:
 
 # --- the commands ------------------------------------------------------------------------
 
+# How the CSV's column names spell the NGFF units of a file's metadata.
+_SHORT_UNITS = {"micrometer": "µm", "nanometer": "nm", "millimeter": "mm", "second": "s"}
+
 _GRADIENT_OPTIONS = ("method", "spacing", "axes", "sigma", "rho", "mode")
 _PROFILE_OPTIONS = (
     "spacing",
@@ -318,7 +328,7 @@ def _gradient_command(args: argparse.Namespace) -> None:
     to_zarr = output.suffix == ".zarr"
     output_kind = "zarr" if to_zarr else "folder"
     check_output(output, args.overwrite, output_kind)  # before reading anything
-    image, kind, file_axes = _read(args.input)
+    image, kind, file_axes = _read(args.input, args.quiet)
     if kind == "zarr" and not to_zarr:
         raise CommandError(
             f"OUTPUT must end in .zarr for a zarr input (got {output}), "
@@ -375,6 +385,32 @@ def _gradient_command(args: argparse.Namespace) -> None:
         print(f"wrote {', '.join(results)} to {output}", file=sys.stderr)
 
 
+def _tiff_axes(path: str, ndim: int, quiet: bool) -> Axes | None:
+    """Return the axes of a TIFF that records its pixel size (ImageJ, OME), else None."""
+    try:
+        recorded = tiff_pixel_size(path)
+    except (OSError, ValueError, KeyError, TypeError, ZeroDivisionError):
+        recorded = None  # unreadable metadata: the image itself was read, 1 per axis
+    if recorded is None or len(recorded[0]) != ndim:
+        return None
+    spacing, unit = recorded
+    if not quiet:
+        shown = " ".join(f"{value:g}" for value in spacing)
+        print(f"spacing from TIFF metadata: {shown} {unit or ''}".rstrip(), file=sys.stderr)
+    try:
+        units = None if unit is None else [unit_name(unit)] * ndim
+    except ValueError:
+        units = None  # a unit NGFF does not name: the numbers still apply
+    return default_axes(ndim, spacing, units)
+
+
+def _short_units(axes: Axes | None) -> list[str] | None:
+    """Return the units of every axis as CSV column names spell them, or None if any lacks one."""
+    if axes is None or any(unit is None for unit in axes.units):
+        return None
+    return [_SHORT_UNITS.get(str(unit), str(unit)) for unit in axes.units]
+
+
 def _vertices(text: str, image: da.Array, source: str) -> np.ndarray:
     numbers = _numbers(text, float, "--line")
     if len(numbers) < 2 * image.ndim or len(numbers) % image.ndim:
@@ -388,8 +424,12 @@ def _vertices(text: str, image: da.Array, source: str) -> np.ndarray:
 def _profile_command(args: argparse.Namespace) -> None:
     csv_path = Path(args.csv)
     check_output(csv_path, args.overwrite, "file")  # before reading anything
-    image, _, file_axes = _read(args.input)
+    image, kind, file_axes = _read(args.input, args.quiet)
     paths = [_vertices(text, image, args.input) for text in args.line]
+    spacing_source = "--spacing" if args.spacing is not None else "default (1 per axis)"
+    if args.spacing is None and file_axes is not None:
+        spacing_source = "TIFF metadata" if kind == "tif" else "OME-Zarr metadata"
+    unit = _short_units(file_axes)
     options = {
         "spacing": _spacing(args, file_axes),
         "step": args.step,
@@ -410,9 +450,19 @@ def _profile_command(args: argparse.Namespace) -> None:
             names |= {name: "--" + name.replace("_", "-") for name in options}
             context = f"cannot profile {args.input} along --line {text!r}{given}"
             with _core_errors(names, context):
-                profiles.append(line_profile(image, path, **options))
-        with writing(csv_path), _core_errors({}, f"cannot write {csv_path}"):
-            profiles_to_csv(profiles, target)
+                profiles.append(line_profile(image, path, units=unit, **options))
+        json_path = sidecar_path(csv_path)
+        with (
+            atomic_output(json_path, True, "file") as json_target,
+            writing(csv_path),
+            _core_errors({}, f"cannot write {csv_path}"),
+        ):
+            metadata = {
+                "csv": csv_path.name,
+                "image": str(args.input),
+                "spacing_from": spacing_source,
+            }
+            profiles_to_csv(profiles, target, metadata=metadata, sidecar=json_target)
     if not args.quiet:
         print(f"wrote {len(profiles)} profile(s) to {csv_path}", file=sys.stderr)
 

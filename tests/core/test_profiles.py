@@ -298,12 +298,18 @@ def erf_edge(x, centre, height, sigma=1.5):
 def test_find_edges_recovers_a_blurred_step_at_a_sub_pixel_position():
     x = np.arange(31.0)
     image = row_image(20 + erf_edge(x, 10.3, 100))
-    [edge] = line_profile(image, [[4, 0], [4, 30]]).find_edges()
+    profile = line_profile(image, [[4, 0], [4, 30]])
+    [edge] = profile.find_edges()
     assert isinstance(edge, Edge)
     assert edge.distance == pytest.approx(10.3, abs=0.05)
     np.testing.assert_allclose(edge.coords, [4, 10.3], atol=0.05)
-    # Central differences at the centre: (I(c + 1) - I(c - 1)) / 2 = 50 erf(1 / (1.5 sqrt 2)).
-    assert edge.derivative == pytest.approx(50 * erf(1 / (1.5 * math.sqrt(2))), rel=0.01)
+    # The marker sits on the plotted curve (linear between samples): between the central
+    # differences (I(x + 1) - I(x - 1)) / 2 at x = 10 and 11, 0.3 of the way.
+    differences = [
+        25 * (erf((x + 1 - 10.3) / 2.1213) - erf((x - 1 - 10.3) / 2.1213)) for x in (10, 11)
+    ]
+    assert edge.derivative == pytest.approx(0.7 * differences[0] + 0.3 * differences[1], rel=0.01)
+    assert edge.intensity == pytest.approx(20 + 50, rel=0.01)
 
 
 @pytest.mark.parametrize(("order", "step"), [(1, 0.5), (1, 0.25), (1, 0.1), (3, 0.1), (3, 0.25)])
@@ -325,8 +331,10 @@ def test_find_edges_on_linear_interpolation_fits_the_pixel_differences():
     profile = line_profile(image, [[4, 0], [4, 6]], step=0.25)
     np.testing.assert_allclose(profile.derivative[9:12], 6.0)
     [edge] = profile.find_edges()
-    assert edge.distance == pytest.approx(2.5 + 1 / 6, rel=1e-9)
-    assert edge.derivative == pytest.approx(6 + 1 / 12, rel=1e-9)
+    # The middle of the step fitted to the intensity lies in the steepest pixel interval,
+    # where the plotted derivative is 6 (the marker sits on it, not above it).
+    assert 2.5 < edge.distance < 3.0
+    assert edge.derivative == pytest.approx(6.0, rel=1e-9)
 
 
 def test_find_edges_sorts_strongest_first_with_sign_and_physical_distance():
@@ -337,8 +345,12 @@ def test_find_edges_sorts_strongest_first_with_sign_and_physical_distance():
     assert fall.distance == pytest.approx(27.6 * 0.2, abs=0.01)
     assert fall.derivative < 0 < rise.derivative
     assert rise.distance == pytest.approx(10.3 * 0.2, abs=0.01)
+    # On the plotted curve, within 5 % of the true peak slope 160 / (1.5 sqrt(2 pi)) / 0.2
+    # (central differences over two samples lower it).
+    curve = np.interp(fall.distance, profile.distance, profile.derivative)
+    assert fall.derivative == pytest.approx(curve, rel=1e-12)
     assert abs(fall.derivative) == pytest.approx(
-        160 / (1.5 * math.sqrt(2 * math.pi)) / 0.2, rel=0.02
+        160 / (1.5 * math.sqrt(2 * math.pi)) / 0.2, rel=0.05
     )
     assert [e.distance for e in profile.find_edges(count=None)[:2]] == [
         fall.distance,
@@ -363,8 +375,13 @@ def make_profile(derivative, distance=None):
         ([0, 2, 2, 0, 0], None, [(1.5, 2.0)]),
         ([0, 1, 2, 2, 2, 1, 0], None, [(3.0, 2.0)]),
         ([0, 1, 2, 2 + 1e-13, 2, 1, 0], None, [(3.0, 2.0)]),  # equal within rounding
-        # Samples of 10 - (d - 2.3)**2 at uneven distances: the parabola is exact.
-        ([10 - (d - 2.3) ** 2 for d in (0, 1, 1.5, 3, 4)], [0, 1, 1.5, 3, 4], [(2.3, 10.0)]),
+        # Samples of 10 - (d - 2.3)**2 at uneven distances: the parabola's vertex is exact;
+        # the slope reported is the plotted curve's there, between 9.36 (1.5) and 9.51 (3).
+        (
+            [10 - (d - 2.3) ** 2 for d in (0, 1, 1.5, 3, 4)],
+            [0, 1, 1.5, 3, 4],
+            [(2.3, 9.36 + 0.8 / 1.5 * 0.15)],
+        ),
         # Endpoints and samples next to NaN are not edges; NaN is ignored.
         ([9, 5, 1, 0, 2, 0, np.nan, 7, 1, 8], None, [(4.0, 2.0)]),
         ([np.nan, 5, 1, 0, 2, 0], None, [(4.0, 2.0)]),
@@ -427,7 +444,11 @@ def test_csv_round_trip_of_two_profiles(tmp_path: Path):
     target = tmp_path / "profiles.csv"
     profiles_to_csv([first, second], target)
     table = np.genfromtxt(target, delimiter=",", names=True)
-    assert table.dtype.names == ("line", "distance", "y", "x", "intensity", "derivative")
+    # Spacing without a unit: distances in an unknown unit, world coordinates beside the
+    # pixel ones (the second profile's spacing is 1, so both are in the same columns).
+    assert table.dtype.names == (
+        "line", "distance", "row_px", "col_px", "row_world", "col_world", "intensity", "derivative"
+    )  # fmt: skip
     np.testing.assert_array_equal(table["line"], [0] * len(first) + [1] * len(second))
     for column, attribute in [("distance", "distance"), ("intensity", "values")]:
         np.testing.assert_array_equal(
@@ -437,8 +458,10 @@ def test_csv_round_trip_of_two_profiles(tmp_path: Path):
         table["derivative"], np.concatenate([first.derivative, second.derivative])
     )
     coords = np.concatenate([first.coords, second.coords])
-    np.testing.assert_array_equal(table["y"], coords[:, 0])
-    np.testing.assert_array_equal(table["x"], coords[:, 1])
+    np.testing.assert_array_equal(table["row_px"], coords[:, 0])
+    np.testing.assert_array_equal(table["col_px"], coords[:, 1])
+    np.testing.assert_allclose(table["row_world"][: len(first)], first.coords[:, 0] * 0.3)
+    np.testing.assert_allclose(table["col_world"][: len(first)], first.coords[:, 1] * 0.7)
     assert np.isnan(table["intensity"]).any()
     assert ",nan," in target.read_text()
 
@@ -449,7 +472,7 @@ def test_profile_to_csv_writes_line_zero_with_labels(tmp_path: Path):
     profile.to_csv(target, axis_labels=("row", "col"))
     with open(target, encoding="utf-8") as file:
         lines = file.read().splitlines()
-    assert lines[0] == "line,distance,row,col,intensity,derivative"
+    assert lines[0] == "line,distance_px,row_px,col_px,intensity,derivative_per_px"
     # I = 3y - 2x + 7 at (1, 1): 8; one pixel on: 6; derivative -2 per pixel.
     assert lines[1] == "0,0.0,1.0,1.0,8.0,-2.0"
     assert lines[2] == "0,1.0,1.0,2.0,6.0,-2.0"
@@ -458,13 +481,14 @@ def test_profile_to_csv_writes_line_zero_with_labels(tmp_path: Path):
 
 @pytest.mark.parametrize(
     ("ndim", "labels"),
-    [(1, ("x",)), (3, ("z", "y", "x")), (4, ("axis_0", "axis_1", "axis_2", "axis_3"))],
+    [(1, ("col",)), (3, ("z", "row", "col")), (4, ("axis_0", "axis_1", "axis_2", "axis_3"))],
 )
 def test_csv_default_axis_labels(tmp_path: Path, ndim, labels):
     profile = Profile(np.arange(2.0), np.zeros((2, ndim)), np.zeros(2), np.zeros(2))
     profile.to_csv(tmp_path / "p.csv")
     table = np.genfromtxt(tmp_path / "p.csv", delimiter=",", names=True)
-    assert table.dtype.names == ("line", "distance", *labels, "intensity", "derivative")
+    pixels = tuple(f"{label}_px" for label in labels)
+    assert table.dtype.names == ("line", "distance_px", *pixels, "intensity", "derivative_per_px")
 
 
 @pytest.mark.parametrize(

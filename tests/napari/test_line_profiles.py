@@ -81,3 +81,49 @@ def test_a_rotated_image_keeps_its_pixel_sizes(viewer):
     np.testing.assert_allclose(profile.values, [5004, 5024], rtol=1e-5)
     np.testing.assert_allclose(profile.distance, [0, 10], rtol=1e-4, atol=0)
     np.testing.assert_allclose(profile.derivative, 2.0, rtol=1e-4)
+
+
+# --- the CSV of the panel ------------------------------------------------------------------
+
+
+def test_csv_of_a_stack_names_units_labels_planes_and_world(viewer, tmp_path):
+    import json
+
+    import pandas
+
+    from napari_derivatives import profiles_to_csv
+    from napari_derivatives._napari.line_profiles import csv_options
+
+    t, _, x = np.mgrid[0:4, 0:20, 0:30].astype(float)
+    image = viewer.add_image(
+        3 * x + 10 * t,
+        name="cells",
+        scale=(5.0, 0.5, 0.5),
+        translate=(0.0, 100.0, 0.0),
+        units=("s", "µm", "µm"),
+        axis_labels=("t", "y", "x"),
+    )
+    shapes = viewer.add_shapes(
+        [np.array([[4, 1.0], [4, 11.0]])],
+        shape_type="line",
+        scale=(0.5, 0.5),
+        translate=(100.0, 0.0),
+    )
+    viewer.dims.set_point(0, 10.0)  # t = 10 s: plane 2
+    [(index, profile)] = profile_shapes(viewer, image, shapes)
+    assert profile.units == "µm"
+    path = tmp_path / "profiles.csv"
+    profiles_to_csv([profile], path, lines=[index], **csv_options(viewer, image, [profile]))
+    table = pandas.read_csv(path)
+    assert list(table.columns) == [
+        "line", "plane", "distance_µm", "t_px", "y_px", "x_px", "t_s", "y_µm", "x_µm",
+        "intensity", "derivative_per_µm",
+    ]  # fmt: skip
+    assert (table["plane"] == 2).all() and (table["t_s"] == 10.0).all()
+    np.testing.assert_allclose(table["derivative_per_µm"], 6.0)  # 3 per px of 0.5 µm
+    np.testing.assert_allclose(table["y_µm"], 100 + 4 * 0.5)
+    np.testing.assert_allclose(table["x_µm"], table["x_px"] * 0.5)
+    np.testing.assert_allclose(table["intensity"], 3 * table["x_px"] + 20)
+    record = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+    assert record["image"] == "cells" and record["plane_axes"] == ["t"]
+    assert record["units"] == ["s", "µm", "µm"] and record["scale"] == [5.0, 0.5, 0.5]

@@ -67,7 +67,11 @@ def test_ramp_gives_its_slope_per_physical_unit(viewer, ramp_scene):
     assert state.labels == ["line 0"]
     assert state.colors == [tuple(shapes.edge_color[0])]
     # A scale of 2 and no unit: the distance is physical but unnamed.
-    assert state.axis_labels == ("distance", "d intensity / d distance")
+    assert state.axis_labels == (
+        "distance",
+        "d intensity / d distance",
+        "d² intensity / d distance²",
+    )
     assert state.hint == "" and state.plot_hint == ""
     assert state.edges is None
 
@@ -83,7 +87,7 @@ def test_options_reach_the_sampling(viewer, ramp_scene):
 def test_labels_and_colours_follow_the_shape_indices(viewer, ramp_scene):
     image, shapes = ramp_scene
     path = np.array([[0, 10], [30, 10], [30, 20]], dtype=float)
-    shapes.add([RECTANGLE, path], shape_type=["rectangle", "path"], edge_color=["red", "blue"])
+    shapes.add([RECTANGLE, path], shape_type=["ellipse", "path"], edge_color=["red", "blue"])
     state = compute_panel_state(viewer, image, shapes)
     assert state.shape_indices == [0, 2]
     assert state.labels == ["line 0", "path 2"]
@@ -93,16 +97,57 @@ def test_labels_and_colours_follow_the_shape_indices(viewer, ramp_scene):
 # --- hints -----------------------------------------------------------------------------------
 
 
-def test_rectangles_are_ignored_with_a_hint(viewer):
+def test_ellipses_and_polygons_are_ignored_with_a_hint(viewer):
+    # Rectangles used to be ignored too (issue 12): they are profiled now.
     image = viewer.add_image(x_ramp())
     shapes = viewer.add_shapes(
-        [RECTANGLE, horizontal(10, 2, 30), RECTANGLE + 10],
-        shape_type=["rectangle", "line", "rectangle"],
+        [RECTANGLE, horizontal(10, 2, 30), RECTANGLE + 10, RECTANGLE + 20],
+        shape_type=["ellipse", "line", "ellipse", "polygon"],
     )
     state = compute_panel_state(viewer, image, shapes)
     assert state.shape_indices == [1]
-    assert state.hint == "2 rectangles ignored: only lines and paths are profiled"
+    assert state.hint == (
+        "2 ellipses, 1 polygon ignored: only lines, paths and rectangles are profiled"
+    )
     assert state.plot_hint == ""
+
+
+@pytest.mark.parametrize("flip", [False, True])
+def test_a_rectangle_is_profiled_along_its_long_axis_averaged_across(viewer, flip):
+    # I = 3 x + 100 in rows 0..19, and 0 below: a rectangle over pixel rows 4..11 (its
+    # sides on their borders, 8 pixels high, 24 long) averages those 8 rows (ImageJ's
+    # rectangle profile): the slope is the ramp's, per unit of 0.5.
+    data = x_ramp() + 100.0
+    data[20:] = 0.0
+    image = viewer.add_image(data, scale=(0.5, 0.5))
+    corners = np.array([[3.5, 10], [3.5, 34], [11.5, 34], [11.5, 10]])
+    shapes = viewer.add_shapes(
+        [corners[::-1] if flip else corners], shape_type="rectangle", scale=(0.5, 0.5)
+    )
+    state = compute_panel_state(viewer, image, shapes, step=1.0)
+    [profile] = state.profiles
+    # Left to right along the long side, through the middle of the short sides.
+    np.testing.assert_allclose(profile.coords[[0, -1]], [[7.5, 10], [7.5, 34]])
+    assert profile.distance[-1] == pytest.approx(12.0)  # 24 px of 0.5
+    np.testing.assert_allclose(profile.derivative, 6.0)  # 3 per pixel / 0.5
+    np.testing.assert_allclose(profile.values, 3.0 * np.arange(10, 35) + 100.0)
+    assert state.labels == ["rectangle 0"]
+
+    # Over rows 16..23, 4 of ramp and 4 of zeros: half the slope.
+    shapes.data = [corners + np.array([12.0, 0.0])]
+    [profile] = compute_panel_state(viewer, image, shapes).profiles
+    np.testing.assert_allclose(profile.derivative, 3.0)
+
+
+def test_a_tall_rectangle_runs_top_to_bottom(viewer):
+    # I = 2 y: a rectangle 4 wide and 20 high is profiled downwards, slope 2 per pixel.
+    image = viewer.add_image(2.0 * np.mgrid[0:40, 0:30][0])
+    shapes = viewer.add_shapes(
+        [np.array([[25, 5], [25, 9], [5, 9], [5, 5]], dtype=float)], shape_type="rectangle"
+    )
+    [profile] = compute_panel_state(viewer, image, shapes).profiles
+    np.testing.assert_allclose(profile.coords[[0, -1]], [[5, 7], [25, 7]])
+    np.testing.assert_allclose(profile.derivative, 2.0)
 
 
 def test_zero_length_lines_are_skipped_and_counted(viewer, ramp_scene):
@@ -127,7 +172,7 @@ def test_missing_layers_say_what_to_add(viewer):
     image = viewer.add_image(x_ramp(), name="ramp")
     state = compute_panel_state(viewer, image, None, edge_count=1)
     assert state.plot_hint == "No Shapes layer: add one and draw a line or a path on it."
-    assert state.axis_labels == ("distance (pixels)", "d intensity / d distance (per pixel)")
+    assert state.axis_labels[:2] == ("distance (pixels)", "d intensity / d distance (per pixel)")
     assert state.edges is None  # nothing to find edges on
     shapes = viewer.add_shapes(name="lines")
     state = compute_panel_state(viewer, image, shapes)
@@ -142,13 +187,17 @@ def test_axis_labels_are_kept_until_the_cache_is_cleared(viewer, ramp_scene):
     image, shapes = ramp_scene
     cache = ProfileCache()
     compute_panel_state(viewer, image, shapes, cache=cache)
-    assert cache.axis_labels == ("distance", "d intensity / d distance")
+    assert cache.axis_labels[:2] == ("distance", "d intensity / d distance")
     image.units = ("mm", "mm")
     # Kept: the caller clears the cache when the image's transforms or units change.
     assert compute_panel_state(viewer, image, shapes, cache=cache).axis_labels[0] == "distance"
     cache.clear()
     state = compute_panel_state(viewer, image, shapes, cache=cache)
-    assert state.axis_labels == ("distance (mm)", "d intensity / d distance (per mm)")
+    assert state.axis_labels == (
+        "distance (mm)",
+        "d intensity / d distance (per mm)",
+        "d² intensity / d distance² (per mm²)",
+    )
 
 
 def test_the_plane_cache_keeps_a_few_planes(viewer):

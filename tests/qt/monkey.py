@@ -61,7 +61,13 @@ from qtpy.QtCore import QCoreApplication, QPoint, Qt
 from qtpy.QtWidgets import QRadioButton, QStyle
 
 from napari_derivatives import line_profile, rgb_to_luminance
-from napari_derivatives._qt import export_button, layers_widget, line_derivative
+from napari_derivatives._qt import export_button, kymograph_panel, layers_widget, line_derivative
+from napari_derivatives._qt.plot.figure import (
+    DIMMED_ALPHA,
+    DIMMED_WIDTH,
+    PLAIN_WIDTH,
+    SELECTED_WIDTH,
+)
 
 PLUGIN = "napari-derivatives"
 SHAPE_TYPES = ("line", "path", "rectangle", "ellipse", "polygon")
@@ -143,14 +149,34 @@ def world_vertex(viewer: Any, shapes: Shapes, vertex: np.ndarray) -> np.ndarray:
     return point
 
 
-def reference_profiles(viewer: Any, image: Image, shapes: Shapes, options: dict) -> list:
-    """Return ``(shape index, Profile)`` of every line and path, as the panel should draw them.
+def rectangle_axis_reference(corners: np.ndarray) -> tuple[np.ndarray, int]:
+    """A rectangle's long axis (left to right, else top to bottom) and its short side, rounded.
+
+    Written here again from ImageJ's rule, apart from the plugin's ``_core/shapes.py``.
+    """
+    side_a, side_b = corners[1] - corners[0], corners[3] - corners[0]
+    length_a, length_b = np.linalg.norm(side_a), np.linalg.norm(side_b)
+    along, across = (side_a, side_b) if length_a >= length_b else (side_b, side_a)
+    axis = np.array([corners[0] + across / 2, corners[0] + across / 2 + along])
+    if along[-1] < 0 or (along[-1] == 0 and along[-2] < 0):
+        axis = axis[::-1]
+    return axis, max(1, round(float(min(length_a, length_b))))
+
+
+def reference_profiles(
+    viewer: Any, image: Image, shapes: Shapes, options: dict, *, only_selected: bool = False
+) -> list:
+    """Return ``(shape index, Profile)`` of every line, path and rectangle, as the panel should.
 
     Computed from the layers' data and transforms and the viewer's dims only: vertices
     to world, the shape's missing axes from the sliders, to the image's pixels; the plane
     shown (sliced axes rounded as napari does; lines off the image skipped); sampled by
-    :func:`napari_derivatives.line_profile` with the pixel size ``|scale|``.
+    :func:`napari_derivatives.line_profile` with the pixel size ``|scale|``, the step and
+    smoothing typed in physical units converted to pixels along each line; a rectangle
+    along its long axis, its short side wide (ImageJ's rule).
     """
+    options = dict(options)
+    physical = options.pop("lengths", "pixels") == "physical"
     offset = viewer.dims.ndim - image.ndim
     displayed = sorted(axis - offset for axis in viewer.dims.displayed if axis >= offset)
     if len(displayed) < 2:
@@ -158,18 +184,30 @@ def reference_profiles(viewer: Any, image: Image, shapes: Shapes, options: dict)
     sliced = [axis for axis in range(image.ndim) if axis not in displayed]
     data = image.data[0] if image.multiscale else image.data
     spacing = tuple(abs(float(image.scale[axis])) for axis in displayed)
+    indices = sorted(shapes.selected_data) if only_selected else range(len(shapes.data))
     profiles = []
-    for index, (vertices, shape_type) in enumerate(
-        zip(shapes.data, shapes.shape_type, strict=True)
-    ):
-        if shape_type not in ("line", "path"):
+    for index in indices:
+        vertices, shape_type = shapes.data[index], shapes.shape_type[index]
+        if shape_type not in ("line", "path", "rectangle"):
             continue
         pixels = np.array(
             [image.world_to_data(world_vertex(viewer, shapes, v)) for v in vertices], dtype=float
         )
+        line_options = dict(options)
+        if shape_type == "rectangle":
+            if len(displayed) != 2:
+                continue
+            axis, line_options["width"] = rectangle_axis_reference(pixels[:, displayed])
+            pixels = np.repeat(pixels[:1], 2, axis=0)
+            pixels[:, displayed] = axis
         path = pixels[:, displayed]
-        if not np.any(np.linalg.norm(np.diff(path, axis=0), axis=1) > 0):
+        steps = np.linalg.norm(np.diff(path, axis=0), axis=1)
+        if not np.any(steps > 0):
             continue
+        if physical:
+            lengths = np.linalg.norm(np.diff(path, axis=0) * np.array(spacing), axis=1)
+            for name in ("step", "smooth"):
+                line_options[name] = line_options[name] * steps.sum() / lengths.sum()
         plane: list[Any] = [slice(None)] * image.ndim
         for axis in sliced:
             plane[axis] = int(np.round(pixels[0, axis]))
@@ -179,7 +217,7 @@ def reference_profiles(viewer: Any, image: Image, shapes: Shapes, options: dict)
         if image.rgb:
             values = rgb_to_luminance(values)
         try:
-            profile = line_profile(values, path, spacing=spacing, **options)
+            profile = line_profile(values, path, spacing=spacing, **line_options)
         except ValueError as error:
             if "`width` > 1 samples across the line" in str(error):
                 # Along the stack (3D display) there is no "across": the panel skips it.
@@ -295,7 +333,7 @@ class Monkey:
         self.gates: list[threading.Event] = []
         self.release_in = 0
         patch(layers_widget, "create_worker", self._gated_worker(layers_widget.create_worker))
-        for module in (line_derivative, layers_widget, export_button):
+        for module in (line_derivative, layers_widget, export_button, kymograph_panel):
             patch(module, "show_error", self._on_show_error)
         patch(sys, "excepthook", self._on_exception)
         patch(threading, "excepthook", self._on_thread_exception)
@@ -427,7 +465,13 @@ class Monkey:
         self.reference_error = ""
         if image is not None and shapes is not None:
             try:
-                expected = reference_profiles(viewer, image, shapes, panel.profile_options())
+                expected = reference_profiles(
+                    viewer,
+                    image,
+                    shapes,
+                    panel.profile_options(),
+                    only_selected=panel.only_selected.value,
+                )
             except ValueError as error:  # a line line_profile refuses: see KNOWN_BUGS
                 self.reference_error = str(error)
         striking = [bug for bug in KNOWN_BUGS if bug.applies and bug.applies(self, expected)]
@@ -493,9 +537,27 @@ class Monkey:
             np.testing.assert_allclose(
                 to_rgba(top.get_color()), shapes.edge_color[index], err_msg=f"colour of {where}"
             )
-            assert top.get_label() == f"{shapes.shape_type[index]} {index}", top.get_label()
+            self.check_label(top.get_label(), image, shapes, index, profile)
+            self.check_style(top, bottom, shapes, index, [i for i, _ in expected])
             self.tally.curve_checks += 1
-        lines = sum(kind in ("line", "path") for kind in shapes.shape_type)
+        if panel.show_curvature.value:
+            curves = panel.plot.curvature_lines
+            assert len(curves) == len(expected), f"{len(curves)} second-derivative curves"
+            for (index, profile), curve in zip(expected, curves, strict=True):
+                with np.errstate(invalid="ignore"):
+                    wanted = np.gradient(profile.derivative, profile.distance)
+                scale = max(np.nanmax(np.abs(wanted), initial=0.0), 1.0)
+                np.testing.assert_allclose(
+                    np.asarray(curve.get_ydata(), dtype=float),
+                    wanted,
+                    rtol=1e-6,
+                    atol=1e-6 * scale,
+                    equal_nan=True,
+                    err_msg=f"second derivative of shape {index}",
+                )
+        chosen = sorted(shapes.selected_data) if panel.only_selected.value else None
+        kinds = [shapes.shape_type[i] for i in chosen] if chosen is not None else shapes.shape_type
+        lines = sum(kind in ("line", "path", "rectangle") for kind in kinds)
         skipped = lines - len(expected)
         note = f"{skipped} line{'s' if skipped > 1 else ''} not profiled"
         assert (note in panel.hint) if skipped else ("not profiled" not in panel.hint), (
@@ -504,11 +566,60 @@ class Monkey:
         if panel.mark_edges.value and panel.edges_layer is not None:
             self.check_edges(image, expected, magnitude=max(np.abs(image.extent.world).max(), 1))
 
+    def check_label(
+        self, label: str, image: Image, shapes: Shapes, index: int, profile: Any
+    ) -> None:
+        """The legend names the shape and, over a stack, the plane it samples."""
+        head = f"{shapes.shape_type[index]} {index}"
+        offset = self.viewer.dims.ndim - image.ndim
+        displayed = {axis - offset for axis in self.viewer.dims.displayed}
+        sliced = [axis for axis in range(image.ndim) if axis not in displayed]
+        if not sliced:
+            assert label == head, f"label {label!r} of {head}"
+            return
+        assert label.startswith(head + " · "), label
+        planes = [int(np.round(profile.coords[0, axis])) for axis in sliced]
+        assert all(str(plane) in label for plane in planes), f"{label!r}, planes {planes}"
+        point = np.asarray(self.viewer.dims.point, dtype=float)[-image.ndim :]
+        shown = np.asarray(image.world_to_data(point), dtype=float)
+        visible = all(
+            int(np.round(shown[axis])) == p for axis, p in zip(sliced, planes, strict=True)
+        )
+        assert label.endswith("(not shown)") == (not visible), f"{label!r}, shown {shown}"
+
+    def check_style(
+        self, top: Any, bottom: Any, shapes: Shapes, index: int, plotted: list[int]
+    ) -> None:
+        """Selected shapes' curves are thicker; the others dimmed while one of them is."""
+        selected = set(shapes.selected_data) & set(plotted)
+        if not selected:
+            wanted = (PLAIN_WIDTH, None)
+        elif index in selected:
+            wanted = (SELECTED_WIDTH, None)
+        else:
+            wanted = (DIMMED_WIDTH, DIMMED_ALPHA)
+        for line in (top, bottom):
+            actual = (line.get_linewidth(), line.get_alpha())
+            assert actual == wanted, f"shape {index}: {actual}, not {wanted}; selected {selected}"
+
     def check_edges(self, image: Image, expected: list, *, magnitude: float) -> None:
-        """The edge markers are the edges of the reference profiles, in world coordinates."""
+        """The edge markers and table rows are the edges of the reference profiles."""
         markers = self.panel.edges_layer
-        count = int(self.panel.edge_count.value)
-        edges = [(i, edge) for i, profile in expected for edge in profile.find_edges(count)]
+        panel = self.panel
+        options = {
+            "threshold": float(panel.edge_threshold.value) or None,
+            "polarity": panel.edge_polarity.value,
+            "select": panel.edge_select.value,
+        }
+        count = int(panel.edge_count.value)
+        edges = [
+            (i, edge) for i, profile in expected for edge in profile.find_edges(count, **options)
+        ]
+        rows = panel.edge_table.content.rows
+        assert len(rows) == len(edges), f"{len(rows)} rows in the edge table, {len(edges)} edges"
+        for row, marker in zip(rows, panel.edge_table.content.markers, strict=True):
+            index, edge = edges[marker]
+            assert row[0] == index and row[2] == edge.distance, (row, index, edge.distance)
         assert len(markers.data) == len(edges), f"{len(markers.data)} markers, {len(edges)} edges"
         if edges:
             wanted = np.array([image.data_to_world(edge.coords) for _, edge in edges], dtype=float)
@@ -526,12 +637,16 @@ class Monkey:
         bottoms = self.panel.plot.derivative_lines
         lines = sorted(set(table["line"].astype(int).tolist()))
         assert len(lines) == len(tops), f"{len(lines)} lines in the CSV, {len(tops)} drawn"
+        # The distance and derivative columns carry their unit: distance_µm, derivative_per_µm.
+        names = table.dtype.names
+        distance = next(name for name in names if name.startswith("distance"))
+        derivative = next(name for name in names if name.startswith("derivative"))
         for line, top, bottom in zip(lines, tops, bottoms, strict=True):
             rows = table[table["line"] == line]
             for column, curve in (
-                ("distance", top.get_xdata()),
+                (distance, top.get_xdata()),
                 ("intensity", top.get_ydata()),
-                ("derivative", bottom.get_ydata()),
+                (derivative, bottom.get_ydata()),
             ):
                 np.testing.assert_array_equal(
                     rows[column], np.asarray(curve, dtype=float), err_msg=f"CSV {column}"
@@ -1093,11 +1208,74 @@ class Monkey:
                 panel.derivative,
                 panel.show_intensity,
                 panel.show_derivative,
+                panel.show_curvature,
+                panel.only_selected,
                 panel.mark_edges,
                 panel.edge_count,
+                panel.edge_select,
+                panel.edge_polarity,
+                panel.edge_threshold,
             ]
         )
         return self.set_control(control, "panel")
+
+    def act_select_shapes(self) -> str | None:
+        shapes = self.panel.shapes.value
+        if shapes is None or not len(shapes.data):
+            return None
+        count = int(self.rng.integers(0, min(len(shapes.data), 3) + 1))
+        chosen = set(self.rng.choice(len(shapes.data), size=count, replace=False).tolist())
+        shapes.selected_data = chosen
+        return f"select shapes {sorted(chosen)} of {shapes.name!r}"
+
+    def act_edge_row(self) -> str | None:
+        view = self.panel.edge_table
+        rows = len(view.content.rows)
+        if not view.isVisibleTo(self.panel) or rows == 0:
+            return None
+        row = int(self.rng.integers(rows))
+        view.select_row(row)
+        markers = self.panel.edges_layer
+        assert markers is None or markers.selected_data == {view.content.markers[row]}
+        assert self.panel.plot.highlighted_edge is not None, "no ring on the selected edge"
+        return f"edge table row {row}"
+
+    def act_export_edges(self) -> str | None:
+        path = self.folder / f"edges-{self.tally.actions}.csv"
+        rows = list(self.panel.edge_table.content.rows)
+        try:
+            self.panel.export_edges(path)
+        except ValueError as error:
+            assert "nothing to export" in str(error) and not rows, error
+            return "export edges: nothing to export"
+        table = np.atleast_1d(np.genfromtxt(path, delimiter=",", names=True))
+        np.testing.assert_array_equal(
+            np.array(table.tolist(), dtype=float).reshape(len(rows), -1),
+            np.array(rows, dtype=float).reshape(len(rows), -1),
+        )
+        path.unlink()
+        path.with_suffix(".json").unlink()
+        return f"export edges: {len(rows)} rows"
+
+    def act_kymograph(self) -> str | None:
+        panel = self.panel.kymograph
+        if not panel.isVisibleTo(self.panel):
+            return None
+        image = self.panel.image.value
+        try:
+            panel.run()
+        except ValueError as error:
+            message = str(error)
+            assert any(
+                reason in message for reason in ("no line to sweep", "RGB", "`path`", "`width`")
+            ), message
+            return f"kymograph: {message}"
+        axis = int(panel.axis.value)
+        made, derivative = panel.layers
+        assert made.data.shape[0] == image.data.shape[axis] if not image.multiscale else True
+        assert made.data.shape == derivative.data.shape
+        assert made in self.viewer.layers and derivative in self.viewer.layers
+        return f"kymograph of {image.name!r} along axis {axis}: {made.data.shape}"
 
     def set_control(self, control: Any, owner: str) -> str | None:
         """Change a magicgui control through its Qt widget, as a user would."""
@@ -1222,6 +1400,10 @@ ACTIONS = (
     ("theme", 1),
     ("panel_option", 10),
     ("export_csv", 2),
+    ("select_shapes", 3),
+    ("edge_row", 2),
+    ("export_edges", 1),
+    ("kymograph", 1),
     ("gradient_option", 6),
     ("gradient_run", 5),
     ("gradient_run_twice", 1),

@@ -5,6 +5,7 @@ The images are ramps and steps whose derivatives can be checked by hand.
 
 from __future__ import annotations
 
+import json
 from unittest.mock import Mock
 
 import numpy as np
@@ -128,7 +129,9 @@ def test_pixel_image_is_labelled_in_pixels(viewer, dock):
 
 def test_settings_reach_the_sampling(ramp_scene, dock, qtbot):
     widget = dock()
-    widget.step.value = 2.0
+    # Lengths are typed in the image's units: the step starts at one pixel, 2 units.
+    assert widget.step.value == 2.0 and len(widget.profiles[0]) == 41
+    widget.step.value = 4.0
     qtbot.waitUntil(lambda: len(widget.profiles[0]) == 21, timeout=TIMEOUT)
     np.testing.assert_allclose(np.diff(widget.profiles[0].distance), 4.0)
     widget.interpolation.value = "nearest"
@@ -137,7 +140,14 @@ def test_settings_reach_the_sampling(ramp_scene, dock, qtbot):
     qtbot.waitUntil(
         lambda: (
             widget.profile_options()
-            == {"step": 2.0, "width": 3, "order": 0, "smooth": 2.0, "derivative_of": "samples"}
+            == {
+                "step": 4.0,
+                "width": 3,
+                "order": 0,
+                "smooth": 2.0,
+                "derivative_of": "samples",
+                "lengths": "physical",
+            }
         ),
         timeout=TIMEOUT,
     )
@@ -453,16 +463,19 @@ def test_zero_length_line_is_skipped_with_a_hint(ramp_scene, dock, qtbot):
     assert widget.plot.hint
 
 
-def test_other_shape_types_are_ignored_with_a_hint(viewer, dock):
+def test_ellipses_and_polygons_are_ignored_with_a_hint(viewer, dock):
+    # Rectangles were ignored too before issue 12; they are profiled now.
     viewer.add_image(x_ramp())
     rectangle = np.array([[1, 1], [1, 5], [5, 5], [5, 1]], dtype=float)
     viewer.add_shapes(
         [rectangle, horizontal(10, 2, 30), rectangle + 10],
-        shape_type=["rectangle", "line", "rectangle"],
+        shape_type=["ellipse", "line", "polygon"],
     )
     widget = dock()
     assert widget.shape_indices == [1]
-    assert widget.hint == "2 rectangles ignored: only lines and paths are profiled"
+    assert widget.hint == (
+        "1 ellipse, 1 polygon ignored: only lines, paths and rectangles are profiled"
+    )
     assert widget.hint_label.isVisibleTo(widget)
 
 
@@ -555,9 +568,13 @@ def test_edges_are_marked_on_plot_and_canvas(viewer, dock, qtbot):
     # The edge is at x = 20.3 px: 15.3 px from the line's start, 2 units per pixel.
     assert edge.distance == pytest.approx(30.6, abs=0.05)
     np.testing.assert_allclose(edge.coords, [10, 20.3], atol=0.03)
-    # Central differences over +-1 px at the peak: 100 (s(1) - s(-1)) / 2 = 50 tanh(1/2)
+    # The marker sits on the plotted curve (linear between samples), a little below the
+    # central differences over +-1 px at the peak: 100 (s(1) - s(-1)) / 2 = 50 tanh(1/2)
     # per pixel, halved for 2-unit pixels.
-    assert edge.derivative == pytest.approx(50 * np.tanh(0.5) / 2, rel=0.01)
+    profile = widget.profiles[0]
+    on_curve = np.interp(edge.distance, profile.distance, profile.derivative)
+    assert edge.derivative == pytest.approx(on_curve, rel=1e-12)
+    assert edge.derivative == pytest.approx(50 * np.tanh(0.5) / 2, rel=0.05)
 
     points = widget.edges_layer
     assert points.name == "cut edges"
@@ -569,8 +586,13 @@ def test_edges_are_marked_on_plot_and_canvas(viewer, dock, qtbot):
         image.world_to_data(points.data_to_world(points.data[0])), [10, 20.3], atol=0.03
     )
     assert list(points.features["line"]) == [0]
-    markers = [line for line in widget.plot.derivative_axes.lines if line.get_marker() == "o"]
+    markers = [
+        line
+        for line in widget.plot.derivative_axes.lines
+        if line.get_marker() == "o" and len(line.get_xdata())  # not the empty ring (issue 12)
+    ]
     np.testing.assert_allclose(markers[0].get_xdata(), [edge.distance])
+    np.testing.assert_allclose(markers[0].get_ydata(), [on_curve])
 
     # Moving the line moves the marker, in place.
     shapes.data = [horizontal(4, 5, 45)]
@@ -583,7 +605,10 @@ def test_edges_are_marked_on_plot_and_canvas(viewer, dock, qtbot):
     widget.mark_edges.value = False
     qtbot.waitUntil(lambda: widget.edges_layer is None, timeout=TIMEOUT)
     assert "renamed edges" not in viewer.layers
-    assert all(line.get_marker() != "o" for line in widget.plot.derivative_axes.lines)
+    assert all(
+        line.get_marker() != "o" or not len(line.get_xdata())
+        for line in widget.plot.derivative_axes.lines
+    )
 
 
 def test_deleting_the_edge_layer_turns_marking_off(viewer, dock, qtbot):
@@ -604,25 +629,34 @@ def test_deleting_the_edge_layer_turns_marking_off(viewer, dock, qtbot):
 
 def test_csv_round_trip_numbers_lines_by_shape_index(viewer, ramp_scene, dock, tmp_path):
     _, shapes = ramp_scene
-    rectangle = np.array([[1, 1], [1, 5], [5, 5], [5, 1]], dtype=float)
+    ellipse = np.array([[1, 1], [1, 5], [5, 5], [5, 1]], dtype=float)
     shapes.add(
-        [rectangle, np.array([[0, 10], [30, 10]], dtype=float)], shape_type=["rectangle", "line"]
+        [ellipse, np.array([[0, 10], [30, 10]], dtype=float)], shape_type=["ellipse", "line"]
     )
     widget = dock()
     widget.update_profiles()
     path = tmp_path / "profiles.csv"
     widget.export_csv(path)
     table = np.genfromtxt(path, delimiter=",", names=True)
-    assert table.dtype.names == ("line", "distance", "y", "x", "intensity", "derivative")
+    # 2-unit pixels without a unit: distances in an unnamed unit; napari's placeholder
+    # axis labels give row and col, pixel coordinates beside the world ones.
+    assert table.dtype.names == (
+        "line", "distance", "row_px", "col_px", "row_world", "col_world", "intensity",
+        "derivative",
+    )  # fmt: skip
     assert sorted(set(table["line"].astype(int))) == [0, 2]
     first, third = table[table["line"] == 0], table[table["line"] == 2]
     assert len(first) == len(widget.profiles[0]) and len(third) == len(widget.profiles[1])
     np.testing.assert_allclose(first["derivative"], 1.5)
     np.testing.assert_allclose(first["distance"], widget.profiles[0].distance)
-    np.testing.assert_allclose(first["x"], np.arange(5, 46))
-    np.testing.assert_allclose(first["intensity"], 3 * first["x"])
+    np.testing.assert_allclose(first["col_px"], np.arange(5, 46))
+    np.testing.assert_allclose(first["col_world"], 2 * np.arange(5, 46))
+    np.testing.assert_allclose(first["intensity"], 3 * first["col_px"])
     np.testing.assert_allclose(third["derivative"], 0.0)
-    np.testing.assert_allclose(third["x"], 10)
+    np.testing.assert_allclose(third["col_px"], 10)
+    record = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+    assert record["image"] == "ramp" and record["scale"] == [2.0, 2.0]
+    assert [line["line"] for line in record["lines"]] == [0, 2]
 
 
 def test_export_with_nothing_plotted_names_the_problem(viewer, dock, tmp_path):

@@ -27,12 +27,15 @@ def controls(viewer, qapp):
 
 
 def test_settings_are_the_options_of_line_profile(controls):
+    # The step and smoothing are typed in the image's physical units (issue 12).
+    physical = {"lengths": "physical"}
     assert controls.profile_options() == {
         "step": 1.0,
         "width": 1,
         "order": 1,
         "smooth": 0.0,
         "derivative_of": "samples",
+        **physical,
     }
     controls.step.value = 0.5
     controls.width.value = 3
@@ -44,6 +47,7 @@ def test_settings_are_the_options_of_line_profile(controls):
         "order": 3,
         "smooth": 2.0,
         "derivative_of": "samples",
+        **physical,
     }
     assert set(controls.interpolation.choices) == {"nearest", "linear", "cubic"}
 
@@ -153,3 +157,16 @@ def test_export_problems_are_notifications(qapp, dialog, errors):
     ExportButton(export=nothing, ready=lambda: False).clicked()
     assert "nothing to export" in errors.call_args.args[0]
     assert nothing.call_count == 0 and dialog.call_count == 1
+
+
+def test_lengths_are_labelled_in_the_image_unit_and_keep_their_pixels(controls):
+    controls.step.value = 2.0  # 2 pixels
+    controls.smooth.value = 3.0
+    controls.set_length_unit("µm", 0.065)
+    assert controls.step.label == "step (µm)" and controls.smooth.label == "smooth σ (µm)"
+    assert controls.step.value == pytest.approx(0.13)  # still 2 pixels, shown exactly
+    assert controls.smooth.value == pytest.approx(0.195)
+    assert controls.step.min == pytest.approx(0.00065, rel=0.1)  # shown with 4 decimals
+    controls.set_length_unit("", 2.0)
+    assert controls.step.label == "step (physical units)"
+    assert controls.step.value == pytest.approx(4.0)

@@ -354,3 +354,42 @@ def interpolant_options(order: int, smooth: float) -> None:
             "`smooth` must be 0 for the derivative of the interpolant (it differentiates "
             f"the interpolant itself, not smoothed samples), got {smooth}"
         )
+
+
+def units(value: object, ndim: int) -> tuple[str, ...] | None:
+    """Return physical units, one per axis (one name applies to every axis), or None.
+
+    A unit becomes part of CSV column names (``distance_µm``): a non-empty string
+    without commas, quotes or line breaks.
+    """
+    if value is None:
+        return None
+    names = [value] * ndim if isinstance(value, str) else value
+    try:
+        names = list(names)  # type: ignore[call-overload]
+    except TypeError:
+        raise ValueError(
+            f"`units` must be a unit name or one per image axis, got {value!r}"
+        ) from None
+    if len(names) != ndim:
+        raise ValueError(f"`units` must be one name or one per image axis ({ndim}), got {value!r}")
+    for name in names:
+        if not isinstance(name, str) or not name.strip() or any(c in name for c in ',"\r\n'):
+            raise ValueError(
+                f"`units` must be non-empty names without commas, quotes or line breaks, "
+                f"got {name!r}"
+            )
+    return tuple(name.strip() for name in names)
+
+
+def distance_unit(axis_units: tuple[str, ...] | None, moving: Sequence[int]) -> str | None:
+    """Return the unit of distances along a line moving along the axes ``moving``.
+
+    They must share one unit: a distance mixing seconds and microns has none.
+    """
+    if axis_units is None:
+        return None
+    found = {axis_units[axis] for axis in moving}
+    if len(found) > 1:
+        raise ValueError(f"`units` of the axes a line moves along must agree, got {sorted(found)}")
+    return found.pop() if found else axis_units[-1]

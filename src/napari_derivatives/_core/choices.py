@@ -91,3 +91,13 @@ STRUCTURE_OUTPUTS = tuple(
     for name in SECOND_ORDER_OUTPUTS
     if name.startswith("structure") or name in ("orientation", "coherence")
 )
+
+#: The units of the lengths typed in the line derivative panel (its step and smoothing):
+#: pixels along the line, or the image's physical units.
+LENGTH_UNITS = ("pixels", "physical")
+
+#: Which edges of a profile ``Profile.find_edges`` keeps, by the sign of their slope.
+POLARITIES = ("both", "rising", "falling")
+
+#: Which of them it returns: the strongest, the first or last along the line, or all.
+EDGE_SELECTIONS = ("strongest", "first", "last", "all")

@@ -9,6 +9,7 @@ per-axis pixel sizes or a data -> physical matrix.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -24,17 +25,17 @@ _STEP_TOLERANCE = 1e-9
 MAX_SAMPLES = 10_000_000
 
 
-def segment_lengths(path: Float64Array) -> Float64Array:
+def _segment_lengths(path: Float64Array) -> Float64Array:
     deltas = np.diff(path, axis=0)
     # einsum is typed to return Any.
     lengths: Float64Array = np.sqrt(np.einsum("ij,ij->i", deltas, deltas))
     return lengths
 
 
-def sample_segments(path: Float64Array, step: float) -> tuple[Float64Array, IndexArray]:
+def _sample_segments(path: Float64Array, step: float) -> tuple[Float64Array, IndexArray]:
     """Evenly spaced samples along a validated path, and the segment of each."""
     deltas = np.diff(path, axis=0)
-    lengths = segment_lengths(path)
+    lengths = _segment_lengths(path)
     # Zero-length segments carry no arc length; samples are placed on the others only.
     moving = np.flatnonzero(lengths > 0)
     if moving.size == 0:
@@ -97,7 +98,7 @@ def sample_path(path: npt.ArrayLike, step: float = 1.0) -> Float64Array:
      [4.   3.  ]]
     """
     vertices = checks.path(path)
-    coords, _ = sample_segments(vertices, checks.positive_real(step, "step"))
+    coords, _ = _sample_segments(vertices, checks.positive_real(step, "step"))
     return coords
 
 
@@ -107,7 +108,7 @@ def _to_physical(steps: Float64Array, spacing: Float64Array) -> Float64Array:
     return physical
 
 
-def physical_distance(
+def _physical_distance(
     path: Float64Array, coords: Float64Array, segment: IndexArray, spacing: Float64Array
 ) -> Float64Array:
     """Arc length along the path from ``path[0]`` to each sample, in physical units."""
@@ -129,11 +130,11 @@ def samples_across(path: Float64Array) -> bool:
     if path.shape[1] < 2:
         return False
     deltas = np.diff(path, axis=0)
-    moving = segment_lengths(path) > 0
+    moving = _segment_lengths(path) > 0
     return not bool(np.any(moving & (np.hypot(deltas[:, -2], deltas[:, -1]) == 0)))
 
 
-def across(
+def _across(
     path: Float64Array, coords: Float64Array, segment: IndexArray, width: int
 ) -> Float64Array:
     """All sample points, ``width`` across the line per sample, shape (ndim, M, width)."""
@@ -147,7 +148,7 @@ def across(
             "segment of the path does not move in that plane; use width=1"
         )
     deltas = np.diff(path, axis=0)
-    moving = segment_lengths(path) > 0
+    moving = _segment_lengths(path) > 0
     in_plane = np.hypot(deltas[:, -2], deltas[:, -1])
     # The unit normal of each segment in the plane of the last two axes (the
     # direction of travel turned by 90 degrees), then of each sample's segment.
@@ -158,3 +159,43 @@ def across(
     offsets = np.arange(width) - (width - 1) / 2
     points: Float64Array = coords.T[:, :, None] + normal.T[:, :, None] * offsets
     return points
+
+
+class _LineSamples(NamedTuple):
+    """Where a line is sampled: the geometry :func:`line_samples` computes once."""
+
+    #: Sample positions in data coordinates, shape (M, ndim).
+    coords: Float64Array
+    #: Physical distance of each sample from the path's start, shape (M,).
+    distance: Float64Array
+    #: Every point read, ``width`` across each sample, shape (ndim, M, width).
+    points: Float64Array
+    #: Samples with a point outside the image's pixel extent, shape (M,).
+    outside: npt.NDArray[np.bool_]
+    #: Distance between samples in pixels along the path.
+    interval: float
+    #: The index of the segment each sample lies on, shape (M,).
+    segment: IndexArray
+
+
+def line_samples(
+    vertices: Float64Array,
+    step: float,
+    spacing: Float64Array,
+    width: int,
+    shape: tuple[int, ...],
+) -> _LineSamples:
+    """Return the samples of a validated path in an image of ``shape``.
+
+    ``spacing`` is per axis or a data -> physical matrix; a sample is outside when any
+    of its ``width`` points lies outside ``[-0.5, shape - 0.5]`` on some axis.
+    """
+    coords, segment = _sample_segments(vertices, step)
+    distance = _physical_distance(vertices, coords, segment, spacing)
+    points = _across(vertices, coords, segment, width)
+    # The points across a sample lie on a segment: its two ends are the extremes.
+    extremes = points[:, :, :: max(width - 1, 1)]
+    upper = (np.asarray(shape) - 0.5)[:, None, None]
+    outside = np.any((extremes < -0.5) | (extremes > upper), axis=(0, 2))
+    interval = float(_segment_lengths(vertices).sum() / (len(coords) - 1))
+    return _LineSamples(coords, distance, points, outside, interval, segment)

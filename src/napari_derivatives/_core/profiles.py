@@ -22,30 +22,19 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy import ndimage as ndi
 
-from . import checks, edges, export, interpolant, missing, paths, sampling
+from . import along, checks, export, interpolant, paths
+from . import edges as edge_finding
 from .arraytypes import ChunkedArray, Float64Array
-from .choices import DERIVATIVE_SOURCES, ORDERS, REDUCTIONS, SAMPLING_MODES
+from .choices import DERIVATIVE_SOURCES
 from .edges import Edge
 
 __all__ = ["Edge", "Profile", "line_profile"]
-
-# numpy's reductions share no one overloaded type; each takes (array, axis=...).
-_REDUCERS: dict[str, Callable[..., Any]] = {
-    "mean": np.mean,
-    "median": np.median,
-    "max": np.max,
-    "min": np.min,
-}
-
-# The sampling mode each boundary mode stands for: its grid version, where scipy has one.
-_GRID_MODES = {"constant": "grid-constant", "wrap": "grid-wrap"}
 
 
 def _read_only(values: npt.ArrayLike, ndim: int, name: str) -> Float64Array:
@@ -57,21 +46,6 @@ def _read_only(values: npt.ArrayLike, ndim: int, name: str) -> Float64Array:
         array = array.view()
         array.flags.writeable = False
     return array
-
-
-def _smooth(values: Float64Array, sigma: float) -> Float64Array:
-    """Gaussian smoothing (sigma in samples) of each run of finite values on its own."""
-    finite = np.isfinite(values)
-    if finite.all():
-        smoothed_whole: Float64Array = ndi.gaussian_filter1d(values, sigma, mode="nearest")
-        return smoothed_whole
-    # A run between missing samples is treated like a whole line: its ends are
-    # extended ("nearest"), so missing data neither spreads nor is filled in.
-    smoothed = values.copy()
-    bounds = np.flatnonzero(np.diff(np.concatenate(([0], finite.view(np.int8), [0]))))
-    for start, stop in bounds.reshape(-1, 2):
-        smoothed[start:stop] = ndi.gaussian_filter1d(values[start:stop], sigma, mode="nearest")
-    return smoothed
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -96,6 +70,13 @@ class Profile:
         Physical size of a pixel along each sampled axis (default: 1 per axis);
         or, when :func:`line_profile` was given a matrix, that ``(ndim, ndim)``
         matrix ``M`` as a tuple of rows: a data step ``d`` is ``M @ d`` physically.
+    units : str, optional
+        The unit of ``distance`` (e.g. ``"µm"``), as given to :func:`line_profile`;
+        None when unknown (then distances are in pixels if ``spacing`` is 1).
+    settings : dict, optional
+        The sampling options :func:`line_profile` was called with (``step``,
+        ``order``, ``width``, ``smooth``, ``reduce``, ``mode``), for the record
+        :func:`profiles_to_csv` writes beside the CSV.
     """
 
     distance: Float64Array
@@ -103,6 +84,8 @@ class Profile:
     values: Float64Array
     derivative: Float64Array
     spacing: tuple[float, ...] | tuple[tuple[float, ...], ...] | None = None
+    units: str | None = None
+    settings: Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:
         distance = _read_only(self.distance, 1, "distance")
@@ -129,63 +112,154 @@ class Profile:
     def __len__(self) -> int:
         return len(self.distance)
 
-    def find_edges(self, count: int | None = 1) -> list[Edge]:
-        """Return the strongest edges: interior local extrema of ``|derivative|``.
+    def find_edges(
+        self,
+        count: int | None = 1,
+        *,
+        threshold: float | None = None,
+        polarity: str = "both",
+        select: str = "strongest",
+    ) -> list[Edge]:
+        """Return edges of the profile, each with its position, slope and widths.
 
-        A peak is a sample, or a run of samples equal to within rounding
-        (1e-9 of the largest ``|derivative|``), whose ``|derivative|`` is
-        greater than that of the finite samples on both sides. So the first
-        and last samples are never edges, nor is a sample next to a NaN (where
-        the data ends, as at an end of the line), and a monotone or flat
-        ``|derivative|`` has no edge. NaNs are otherwise ignored.
+        **Candidates.** An edge is an interior local extremum of ``|derivative|``:
+        a sample, or a run of samples equal to within rounding (1e-9 of the largest
+        ``|derivative|``), whose ``|derivative|`` is greater than that of the finite
+        samples on both sides. So the first and last samples are never edges, nor
+        is a sample next to a NaN (where the data ends, as at an end of the line),
+        and a monotone or flat ``|derivative|`` has no edge.
 
-        Each peak is refined to sub-sample precision by the parabola, in
-        distance, through ``|derivative|`` at the centre of the run and at one
-        sample on either side of it: the adjacent samples; or, when samples are
-        at most half a pixel apart, the first samples at least one pixel (in
-        data coordinates, along the line) from the centre, if those are finite
-        and lower. The wider fit is needed because with linear interpolation
-        the derivative is constant between pixel centres: adjacent samples
-        would only locate the pixel interval, to within half a pixel.
+        **Measurement.** Each chosen edge is measured on the intensity across it:
+        from its derivative peak out to where the slope falls below 2 % of the peak
+        (or rises again towards the next edge), plus a quarter more on each side,
+        the samples are fitted by a step that is a ramp of width ``w`` blurred by a
+        Gaussian of sigma ``s`` (an erf step and a sharp ramp are its two ends).
+        ``distance`` is the fitted step's middle; ``rise_width`` (10-90 % of the
+        step) and ``fwhm`` (of the derivative peak) are the fitted step's, so they
+        are free of the blur that interpolation and central differences add to the
+        samples and of the profile's ``smooth``: an erf step of sigma ``s`` gives
+        ``fwhm`` = 2.3548 s and ``rise_width`` = 2.5631 s (within 3 % for
+        s >= 3 pixels), a straight ramp over ``w`` pixels ``rise_width`` = 0.8 w
+        and ``fwhm`` = w. Widths are NaN when fewer than 5 finite samples cross
+        the edge or the fit fails; ``distance`` is then the parabola vertex of
+        ``|derivative|`` through the peak and its neighbours (or the samples a
+        pixel away, when samples are at most half a pixel apart).
+        ``derivative`` and ``intensity`` are the plotted curves (linear between
+        samples) at ``distance``, so a marker drawn there sits on the curve.
+
+        Widths are measured along the line: a line crossing an edge at an angle
+        ``phi`` (90 degrees: at a right angle) sees them divided by ``sin(phi)``.
 
         Parameters
         ----------
         count : int or None, optional
-            How many edges to return at most; None returns them all.
+            How many edges to return at most; None returns them all. Ignored when
+            ``select="all"``.
+        threshold : float, optional
+            The smallest ``|derivative|`` of an edge, in intensity per physical unit.
+        polarity : {"both", "rising", "falling"}, optional
+            Keep rising edges (positive slope), falling ones or both.
+        select : {"strongest", "first", "last", "all"}, optional
+            ``"strongest"``: the ``count`` steepest, steepest first (ties in order
+            along the line); ``"first"`` / ``"last"``: the first or last ``count``
+            along the line, in order along it; ``"all"``: every edge that passes,
+            in order along the line.
 
         Returns
         -------
         list of Edge
-            Strongest first (largest refined ``|derivative|``), ties in order
-            along the line.
+
+        Raises
+        ------
+        ValueError
+            Naming the parameter: ``count`` not None or an integer >= 1,
+            ``threshold`` not None or a finite number >= 0, an unknown
+            ``polarity`` or ``select``.
 
         Examples
         --------
         >>> import numpy as np
-        >>> x = np.arange(20.0)
-        >>> image = np.tile(100 / (1 + np.exp(-(x - 9.3))), (3, 1))  # rises at x=9.3
-        >>> profile = line_profile(image, [[1, 0], [1, 19]])
+        >>> from scipy.special import erf
+        >>> x = np.arange(40.0)
+        >>> image = np.tile(100 * (1 + erf((x - 19.3) / (3 * np.sqrt(2)))) / 2, (3, 1))
+        >>> profile = line_profile(image, [[1, 0], [1, 39]])  # an erf step, sigma 3
         >>> [edge] = profile.find_edges()
-        >>> print(round(edge.distance, 1), edge.coords.round(1))
-        9.3 [1.  9.3]
+        >>> print(round(edge.distance, 2), edge.coords.round(2), round(edge.intensity, 1))
+        19.3 [ 1.  19.3] 50.0
+        >>> print(round(edge.fwhm / 3, 2), round(edge.rise_width / 3, 2))  # 2.3548, 2.5631
+        2.35 2.56
         """
-        if count is not None:
-            count = checks.positive_int(count, "count")
-        return edges.find_edges(self.distance, self.coords, self.derivative, count)
+        return edge_finding.find_edges(
+            self.distance,
+            self.coords,
+            self.values,
+            self.derivative,
+            count=count,
+            threshold=threshold,
+            polarity=polarity,
+            select=select,
+        )
+
+    def edge_distances(self, edges: Sequence[Edge]) -> Float64Array:
+        """Return the distances between consecutive edges, in order along the line.
+
+        For example a membrane's thickness (between its rising and its falling edge)
+        or a cell's width.
+
+        Parameters
+        ----------
+        edges : sequence of Edge
+            Edges of this profile, as :meth:`find_edges` returns them, in any order.
+
+        Returns
+        -------
+        numpy.ndarray of float64, shape (len(edges) - 1,)
+            Physical distances, each >= 0; empty for fewer than two edges.
+
+        Raises
+        ------
+        ValueError
+            If ``edges`` holds something other than an Edge, or an edge beyond the
+            profile's ends.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> image = np.zeros((3, 30))
+        >>> image[:, 10:20] = 100.0  # a band 10 pixels wide
+        >>> profile = line_profile(image, [[1, 0], [1, 29]], spacing=0.5)
+        >>> print(profile.edge_distances(profile.find_edges(select="all")))
+        [5.]
+        """
+        return edge_finding.edge_distances(edges, float(self.distance[-1]))
 
     def to_csv(
-        self, path: str | os.PathLike[str], *, axis_labels: Sequence[str] | None = None
+        self,
+        path: str | os.PathLike[str],
+        *,
+        axis_labels: Sequence[str] | None = None,
+        units: str | Sequence[str] | None = None,
+        metadata: Mapping[str, Any] | None = None,
     ) -> None:
         """Write the profile to a CSV file, as line 0 of :func:`profiles_to_csv`.
+
+        The settings go to a JSON file beside it (``p.json`` for ``p.csv``).
 
         Parameters
         ----------
         path : str or os.PathLike
             File to write (overwritten).
         axis_labels : sequence of str, optional
-            Names of the coordinate columns, one per axis.
+            Names of the axes, one per coordinate (``row`` gives ``row_px``).
+        units : str or sequence of str, optional
+            Units of the world coordinates, one or one per axis; default
+            :attr:`units`.
+        metadata : mapping, optional
+            Entries added to the JSON record, e.g. ``{"image": "cells"}``.
         """
-        export.profiles_to_csv([self], path, axis_labels=axis_labels)
+        export.profiles_to_csv(
+            [self], path, axis_labels=axis_labels, units=units, metadata=metadata
+        )
 
 
 def line_profile(
@@ -200,6 +274,7 @@ def line_profile(
     reduce: str = "mean",
     mode: str = "nearest",
     derivative_of: str = "samples",
+    units: str | Sequence[str] | None = None,
 ) -> Profile:
     """Sample an image along a line or polyline and differentiate along it.
 
@@ -257,6 +332,11 @@ def line_profile(
         ``step``; with ``width > 1`` it is reduced as the values are (the mean of
         the derivatives; for max, min and median the derivative at the sample
         picked). Needs ``order`` 1 or 3 and ``smooth=0``.
+    units : str or sequence of str, optional
+        The physical unit of ``spacing`` (e.g. ``"µm"``), one for every axis or
+        one per axis; recorded as the profile's ``units`` (the unit of its
+        distances: the axes the path moves along must share it) and used in the
+        CSV's column names (``distance_µm``). Default: unknown.
 
     Returns
     -------
@@ -276,7 +356,9 @@ def line_profile(
         positive integer, or ``width > 1`` with a segment that does not move in
         the plane of the last two axes; ``smooth < 0``; an unknown ``order``,
         ``reduce``, ``mode`` or ``derivative_of``; ``derivative_of="interpolant"``
-        with ``order=0`` (naming ``order``) or ``smooth > 0`` (naming ``smooth``).
+        with ``order=0`` (naming ``order``) or ``smooth > 0`` (naming ``smooth``);
+        ``units`` not one name or one per axis, or differing between the axes the
+        path moves along.
     TypeError
         If ``image`` is not numeric.
 
@@ -332,74 +414,43 @@ def line_profile(
     >>> print(profile.distance, profile.derivative)
     [0.  2.5 5. ] [8. 8. 8.]
     """
-    if missing.is_masked(image):
-        # Masked pixels are missing data: NaN, as outside the image (float64, as sampled).
-        image = missing.masked_as_nan(image, np.float64)
-    if checks.is_chunked(image):
-        checks.real_lazy_image(image)
-    else:
-        image = checks.real_image(image)
-        if image.dtype != sampling.buffer_dtype(image.dtype):
-            image = image.astype(sampling.buffer_dtype(image.dtype))
+    image = along.prepared_image(image)
     vertices = checks.path(path, len(image.shape))
     pixel_size = checks.spacing(spacing, len(image.shape), matrix=True)
-    step = checks.positive_real(step, "step")
-    order = checks.choice(order, ORDERS, "order")
-    width = checks.positive_int(width, "width")
-    smooth = checks.non_negative_real(smooth, "smooth")
-    reduce = checks.choice(reduce, REDUCTIONS, "reduce")
-    mode = checks.choice(mode, SAMPLING_MODES, "mode")
+    options = along.sampling_options(step, order, width, smooth, reduce, mode)
     derivative_of = checks.choice(derivative_of, DERIVATIVE_SOURCES, "derivative_of")
     if derivative_of == "interpolant":
-        checks.interpolant_options(order, smooth)
-    # scipy's "constant" and "wrap" treat the half-pixel border as outside the grid
-    # (x = -0.4 would read 0, or the far border); the grid modes read pixel 0 there.
-    mode = _GRID_MODES.get(mode, mode)
+        checks.interpolant_options(options.order, options.smooth)
+    axis_units = checks.units(units, len(image.shape))
+    moving = np.flatnonzero(np.ptp(vertices, axis=0) > 0).tolist()
+    unit = checks.distance_unit(axis_units, moving)
 
-    coords, segment = paths.sample_segments(vertices, step)
-    distance = paths.physical_distance(vertices, coords, segment, pixel_size)
-    points = paths.across(vertices, coords, segment, width)
-
-    # The points across a sample lie on a segment: its two ends are the extremes.
-    extremes = points[:, :, :: max(width - 1, 1)]
-    upper = (np.asarray(image.shape) - 0.5)[:, None, None]
-    outside = np.any((extremes < -0.5) | (extremes > upper), axis=(0, 2))
+    line = paths.line_samples(vertices, options.step, pixel_size, width, tuple(image.shape))
 
     def sample(at: Float64Array) -> Float64Array:
-        if isinstance(image, np.ndarray) and order < 3:
-            found: Float64Array = ndi.map_coordinates(
-                image, at, order=int(order), mode=mode, output=np.float64, prefilter=True
-            )
-            return found
-        # Order 3 on an array too: the spline prefilter of the whole image would cost
-        # the whole image per call, and spread one NaN anywhere to every sample.
-        source = sampling.Tiles(image) if isinstance(image, np.ndarray) else image
-        return sampling.map_chunked(source, at, ~outside, order=int(order), mode=mode)
+        return along.sample(image, at, line.outside, options)
 
     if derivative_of == "interpolant":
-        sampled, partials = interpolant.sample_with_partials(sample, points, int(order))
+        sampled, partials = interpolant.sample_with_partials(sample, line.points, options.order)
     else:
-        sampled = sample(points)
-    values: Float64Array = sampled[:, 0] if width == 1 else _REDUCERS[reduce](sampled, axis=1)
-    values[outside] = np.nan
-
-    smoothed = values
-    if smooth > 0:
+        sampled = sample(line.points)
+    values = along.reduce_across(sampled, options.reduce, line.outside)
+    if derivative_of == "interpolant":
+        with np.errstate(invalid="ignore"):
+            slopes = interpolant.along_path(partials, vertices, line.segment, pixel_size)
+            derivative = interpolant.reduce_like(sampled, slopes, options.reduce)
+        derivative[line.outside] = np.nan
+    else:
         # The samples are evenly spaced in pixels along the path: sigma in samples.
-        interval = paths.segment_lengths(vertices).sum() / (len(coords) - 1)
-        smoothed = _smooth(values, smooth / interval)
-    with np.errstate(invalid="ignore"):
-        if derivative_of == "interpolant":
-            along = interpolant.along_path(partials, vertices, segment, pixel_size)
-            derivative = interpolant.reduce_like(sampled, along, reduce)
-            derivative[outside] = np.nan
-        else:
-            # inf - inf in an image holding infinities is NaN, as it should be, silently.
-            derivative = np.gradient(smoothed, distance)
+        derivative = along.differentiate(values, line.distance, options.smooth / line.interval)
+    coords, distance = line.coords, line.distance
+    settings = options.settings() | {"derivative_of": derivative_of}
     return Profile(
         distance=distance,
         coords=coords,
         values=values,
         derivative=derivative,
         spacing=pixel_size.tolist(),
+        units=unit,
+        settings=settings,
     )

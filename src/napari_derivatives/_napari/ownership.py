@@ -270,3 +270,57 @@ def plan_layers(
             if record.settings != settings and id(layer) not in kept
         ]
     return plan
+
+
+def made_layer_record(kind: str, source: str, output: str, name: str) -> dict[str, Any]:
+    """Return the record, for a layer's metadata, of a layer the panel made (a kymograph).
+
+    Parameters
+    ----------
+    kind : str
+        What made it, e.g. ``"kymograph"``.
+    source : str
+        Name of the source image layer.
+    output : str
+        Which of its outputs it holds, e.g. ``"values"`` or ``"derivative"``.
+    name : str
+        The name the plugin gave it.
+
+    Returns
+    -------
+    dict
+        To be stored under :data:`METADATA_KEY`; :func:`layer_record` (gradient
+        layers) does not take it for one of its own.
+    """
+    return {"kind": kind, "source": source, "output": output, "name": name}
+
+
+def find_made_layer(
+    layers: Iterable[napari.layers.Layer], kind: str, source: str, output: str
+) -> napari.layers.Layer | None:
+    """Return the layer the plugin made for ``kind``, ``source`` and ``output``, if any.
+
+    Only a layer with the plugin's record counts, never a layer that merely has the
+    name the plugin would give it.
+
+    Parameters
+    ----------
+    layers : iterable of napari.layers.Layer
+        The viewer's layers.
+    kind, source, output : str
+        As given to :func:`made_layer_record`.
+
+    Returns
+    -------
+    napari.layers.Layer or None
+        The first such layer.
+    """
+    for layer in layers:
+        entry = layer.metadata.get(METADATA_KEY)
+        if isinstance(entry, Mapping) and (
+            entry.get("kind"),
+            entry.get("source"),
+            entry.get("output"),
+        ) == (kind, source, output):
+            return layer
+    return None

@@ -16,11 +16,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from napari.layers import Image, Layer, Shapes
 
+from .._core.shapes import second_derivative
 from .edge_points import edge_points_name, update_edge_points
 from .line_profiles import (
-    PATH_SHAPE_TYPES,
+    PROFILED_SHAPE_TYPES,
     distance_axis_labels,
     ignored_shapes_hint,
+    length_unit,
+    plane_label,
     profile_shapes,
 )
 
@@ -139,16 +142,41 @@ class ProfileCache:
         The ``plane_cache`` of :func:`napari_derivatives.profile_shapes`, trimmed to
         :data:`PLANE_CACHE_SIZE` planes after each update.
     axis_labels : tuple of str, optional
-        The distance and derivative axis labels of the image, once worked out.
+        The distance, derivative and second-derivative axis labels of the image, once
+        worked out.
+    length_unit : tuple of (str, float), optional
+        :func:`~napari_derivatives._napari.line_profiles.length_unit` of the image,
+        once worked out.
     """
 
     planes: dict[tuple[int | str, ...], Any] = dataclasses.field(default_factory=dict)
-    axis_labels: tuple[str, str] | None = None
+    axis_labels: tuple[str, str, str] | None = None
+    length_unit: tuple[str, float] | None = None
 
     def clear(self) -> None:
         """Forget everything: call it when the image's data, transforms or sliced axes change."""
         self.planes.clear()
         self.axis_labels = None
+        self.length_unit = None
+
+    def unit(self, viewer: napari.Viewer, image: napari.layers.Image) -> tuple[str, float]:
+        """Return the image's length unit and finest pixel, worked out once until cleared.
+
+        Parameters
+        ----------
+        viewer : napari.Viewer
+            The viewer, for the displayed axes.
+        image : napari.layers.Image
+            The profiled image.
+
+        Returns
+        -------
+        tuple of (str, float)
+            See :func:`~napari_derivatives._napari.line_profiles.length_unit`.
+        """
+        if self.length_unit is None:
+            self.length_unit = length_unit(viewer, image)
+        return self.length_unit
 
 
 @dataclasses.dataclass(frozen=True)
@@ -170,9 +198,15 @@ class PanelState:
     plot_hint : str
         What to do to see a curve, shown on an empty plot; ``""`` when there are curves.
     axis_labels : tuple of str, optional
-        Distance and derivative axis labels; None without an image (labels unchanged).
+        Distance, derivative and second-derivative axis labels; None without an image
+        (labels unchanged).
     edges : list of list of Edge, optional
         The edges found on each profile; None when edges are not marked.
+    selected : list of bool
+        Per profile, whether its shape is selected in the Shapes layer.
+    curvatures : list of numpy.ndarray, optional
+        The second derivative of each profile (intensity per physical unit squared);
+        None when it is not shown.
     """
 
     shape_indices: list[int] = dataclasses.field(default_factory=list)
@@ -181,8 +215,10 @@ class PanelState:
     labels: list[str] = dataclasses.field(default_factory=list)
     hint: str = ""
     plot_hint: str = ""
-    axis_labels: tuple[str, str] | None = None
+    axis_labels: tuple[str, str, str] | None = None
     edges: list[list[Edge]] | None = None
+    selected: list[bool] = dataclasses.field(default_factory=list)
+    curvatures: list[Any] | None = None
 
     def edge_points(self) -> tuple[list[tuple[int, Edge]], list[tuple[float, ...]]]:
         """Return every edge with the index of its shape, and its colour, flattened.
@@ -218,6 +254,9 @@ def compute_panel_state(
     *,
     cache: ProfileCache | None = None,
     edge_count: int | None = None,
+    edge_options: dict[str, Any] | None = None,
+    only_selected: bool = False,
+    curvature: bool = False,
     **options: Any,
 ) -> PanelState:
     """Profile the lines of a Shapes layer over an image and say what to draw.
@@ -234,10 +273,19 @@ def compute_panel_state(
         Planes and labels kept from the previous update; pass the same one while the
         image's data, transforms and the viewer's sliced axes are unchanged.
     edge_count : int, optional
-        Number of the strongest edges to find on each profile; None finds none.
+        Number of the strongest edges to find on each profile; None finds none
+        (unless ``edge_options`` are given).
+    edge_options : dict, optional
+        Keyword arguments of :meth:`napari_derivatives.Profile.find_edges` (``count``,
+        ``threshold``, ``polarity``, ``select``); edges are found when given.
+    only_selected : bool, optional
+        Profile only the shapes selected in ``shapes``.
+    curvature : bool, optional
+        Also compute each profile's second derivative.
     **options
-        Keyword arguments of :func:`napari_derivatives.line_profile`
-        (``step``, ``width``, ``order``, ``smooth``...), in pixels.
+        Keyword arguments of :func:`napari_derivatives.profile_shapes` (``lengths``)
+        and :func:`napari_derivatives.line_profile` (``step``, ``width``, ``order``,
+        ``smooth``...).
 
     Returns
     -------
@@ -250,18 +298,30 @@ def compute_panel_state(
     labels: list[str] = []
     notes: list[str] = []
     plot_hint = ""
+    selected: set[int] = set()
     if image is None:
         plot_hint = "No image layer: open or add an image to profile."
     elif shapes is None:
         plot_hint = "No Shapes layer: add one and draw a line or a path on it."
     else:
-        indexed = profile_shapes(viewer, image, shapes, plane_cache=cache.planes, **options)
+        selection = sorted(shapes.selected_data)
+        indexed = profile_shapes(
+            viewer,
+            image,
+            shapes,
+            plane_cache=cache.planes,
+            indices=selection if only_selected else None,
+            **options,
+        )
         while len(cache.planes) > PLANE_CACHE_SIZE:
             del cache.planes[next(iter(cache.planes))]
         colors = [tuple(shapes.edge_color[index]) for index, _ in indexed]
-        labels = [f"{shapes.shape_type[index]} {index}" for index, _ in indexed]
+        for index, profile in indexed:
+            plane = plane_label(viewer, image, profile)
+            labels.append(f"{shapes.shape_type[index]} {index}" + (f" · {plane}" if plane else ""))
         notes.append(ignored_shapes_hint(shapes.shape_type))
-        paths = sum(shape_type in PATH_SHAPE_TYPES for shape_type in shapes.shape_type)
+        chosen = selection if only_selected else range(len(shapes.shape_type))
+        paths = sum(shapes.shape_type[index] in PROFILED_SHAPE_TYPES for index in chosen)
         skipped = paths - len(indexed)
         if skipped:
             notes.append(
@@ -269,17 +329,22 @@ def compute_panel_state(
                 "zero length, or off the image's shown slice"
                 + (", or along the stack with width > 1" if options.get("width", 1) > 1 else "")
             )
-        if not paths:
+        if only_selected and not selection:
+            plot_hint = f"No shape selected on {shapes.name!r}: select lines to plot them."
+        elif not paths:
             plot_hint = f"Draw a line or a path on {shapes.name!r} to profile {image.name!r}."
         elif not indexed:
             plot_hint = "No line to profile on the shown slice."
+        selected = {int(index) for index in selection}
 
     if image is not None and cache.axis_labels is None:
         cache.axis_labels = distance_axis_labels(viewer, image)
     profiles = [profile for _, profile in indexed]
     edges = None
-    if edge_count is not None and image is not None and shapes is not None:
-        edges = [profile.find_edges(edge_count) for profile in profiles]
+    if edge_options is None and edge_count is not None:
+        edge_options = {"count": edge_count}
+    if edge_options is not None and image is not None and shapes is not None:
+        edges = [profile.find_edges(**edge_options) for profile in profiles]
     return PanelState(
         shape_indices=[index for index, _ in indexed],
         profiles=profiles,
@@ -289,6 +354,10 @@ def compute_panel_state(
         plot_hint=plot_hint,
         axis_labels=cache.axis_labels if image is not None else None,
         edges=edges,
+        selected=[index in selected for index, _ in indexed],
+        curvatures=(
+            [second_derivative(p.distance, p.derivative) for p in profiles] if curvature else None
+        ),
     )
 
 

@@ -66,6 +66,12 @@ def image_displayed_axes(viewer: napari.Viewer, image: napari.layers.Image) -> l
     return sorted(axis - offset for axis in viewer.dims.displayed if axis - offset >= 0)
 
 
+def shown_plane(viewer: napari.Viewer, image: napari.layers.Image) -> np.ndarray:
+    """Return the viewer's position in the image's data coordinates (the plane it shows)."""
+    point = np.asarray(viewer.dims.point, dtype=float)[-image.ndim :]
+    return np.asarray(image.world_to_data(point), dtype=float)
+
+
 def plane_spacing(image: napari.layers.Image, displayed: list[int]) -> Any:
     """Physical size of a data step in the plane of ``displayed`` axes, for ``line_profile``.
 

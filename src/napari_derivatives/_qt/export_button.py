@@ -23,21 +23,33 @@ class ExportButton(PushButton):
     ready : callable
         Returns whether there is anything to export; if not, a notification says so
         instead of opening the dialog.
+    text, title, file_name, nothing : str, optional
+        The button's text, the dialog's title, the file name it proposes, and what
+        the notification says when there is nothing to export.
     """
 
-    def __init__(self, *, export: Callable[[str], Any], ready: Callable[[], bool]) -> None:
-        super().__init__(text="Export CSV…")
+    def __init__(
+        self,
+        *,
+        export: Callable[[str], Any],
+        ready: Callable[[], bool],
+        text: str = "Export CSV…",
+        title: str = "Export line profiles",
+        file_name: str = "line_profiles.csv",
+        nothing: str = "no line is profiled",
+    ) -> None:
+        super().__init__(text=text)
         self._export = export
         self._ready = ready
+        self._dialog = (title, file_name, nothing)
         self.changed.connect(self._on_clicked)
 
     def _on_clicked(self, _value: Any = None) -> None:
+        title, file_name, nothing = self._dialog
         if not self._ready():
-            show_error("Line derivative: nothing to export, no line is profiled.")
+            show_error(f"Line derivative: nothing to export, {nothing}.")
             return
-        path, _ = QFileDialog.getSaveFileName(
-            self.native, "Export line profiles", "line_profiles.csv", "CSV files (*.csv)"
-        )
+        path, _ = QFileDialog.getSaveFileName(self.native, title, file_name, "CSV files (*.csv)")
         if not path:
             return
         try:

@@ -77,6 +77,8 @@ class LayerWatch:
         self.cache = ProfileCache()
         self.markers = EdgeMarkers(viewer)
         self.connections = Connections()
+        # The selection last seen: napari's highlight event also fires on hover.
+        self._selection: frozenset[int] = frozenset()
         self._controls = controls
         self._on_change = on_change
         self._on_theme = on_theme
@@ -128,6 +130,8 @@ class LayerWatch:
                 self.connections.connect_events(
                     "shapes", shapes.events, SHAPES_EVENTS, self._on_shapes_changed
                 )
+                self.connections.connect("shapes", shapes.events.highlight, self._on_highlight)
+                self._selection = frozenset(shapes.selected_data)
         self._on_change()
 
     def _on_layers_inserted(self, _event: Any = None) -> None:
@@ -156,6 +160,14 @@ class LayerWatch:
 
     def _on_shapes_changed(self, _event: Any = None) -> None:
         self._on_change()
+
+    def _on_highlight(self, _event: Any = None) -> None:
+        # Selected curves stand out (and "only selected lines" plots them): only a new
+        # selection changes the plot, not the hover highlights of the same event.
+        selection = frozenset() if self.shapes is None else frozenset(self.shapes.selected_data)
+        if selection != self._selection:
+            self._selection = selection
+            self._on_change()
 
     def _on_dims_changed(self, event: Any) -> None:
         if event.type in AXES_EVENTS:

@@ -44,6 +44,7 @@ class CurveLegend:
         colors: Sequence[Any],
         labels: Sequence[str],
         *,
+        styles: Sequence[Any] = (),
         background: Any,
         foreground: Any,
     ) -> bool:
@@ -60,6 +61,9 @@ class CurveLegend:
         labels : sequence of str
             One label per curve; none, or more than :data:`MAX_LEGEND_ENTRIES`,
             leaves the plot without a legend.
+        styles : sequence, optional
+            Per curve, what else the entries copy from it (its width, alpha): a
+            change remakes the legend too.
         background, foreground : color
             The legend's face, and its frame and text.
 
@@ -68,7 +72,7 @@ class CurveLegend:
         bool
             True when the legend changed (the figure must be redrawn).
         """
-        key = (tuple(map(str, colors)), tuple(labels))
+        key = (tuple(map(str, colors)), tuple(labels), tuple(styles))
         if key == self._key:
             return False
         self._key = key

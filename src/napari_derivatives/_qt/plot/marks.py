@@ -32,6 +32,9 @@ class EdgeMarks:
         self._derivative_axes = derivative_axes
         self._markers: list[Line2D] = []
         self._guides: dict[Axes, list[Line2D]] = {each: [] for each in axes}
+        # The edge of the selected row of the edge table: a larger ring around its dot,
+        # on the axes only while an edge is highlighted.
+        self._highlight: Line2D | None = None
 
     @property
     def markers(self) -> list[Line2D]:
@@ -51,8 +54,49 @@ class EdgeMarks:
         list of Line2D
             The animated lines to draw over the curves of ``axes``, in order.
         """
-        dots = self._markers if axes is self._derivative_axes else []
+        ring = [] if self._highlight is None else [self._highlight]
+        dots = [*self._markers, *ring] if axes is self._derivative_axes else []
         return [*self._guides[axes], *dots]
+
+    @property
+    def highlighted(self) -> tuple[float, float] | None:
+        """The (distance, derivative) of the highlighted edge, None if none is."""
+        if self._highlight is None:
+            return None
+        x = np.asarray(self._highlight.get_xdata(), dtype=float)
+        y = np.asarray(self._highlight.get_ydata(), dtype=float)
+        return float(x[0]), float(y[0])
+
+    def highlight(self, edge: Any, color: Any) -> bool:
+        """Ring one edge's dot (None: no edge); returns whether anything changed.
+
+        Parameters
+        ----------
+        edge : Edge or None
+            An object with ``distance`` and ``derivative``.
+        color : color
+            The ring's colour (the theme's foreground).
+        """
+        point = None if edge is None else (float(edge.distance), float(edge.derivative))
+        if point == self.highlighted:
+            return False
+        if self._highlight is not None:
+            self._highlight.remove()
+            self._highlight = None
+        if point is not None:
+            self._highlight = Line2D(
+                [point[0]],
+                [point[1]],
+                marker="o",
+                markersize=16,
+                linestyle="",
+                fillstyle="none",
+                markeredgewidth=2.5,
+                markeredgecolor=color,
+                animated=True,
+            )
+            self._derivative_axes.add_line(self._highlight)
+        return True
 
     def set_edges(
         self, edges: Sequence[Sequence[Any]], colors: Sequence[Any], edge_color: Any
@@ -77,6 +121,8 @@ class EdgeMarks:
         count = len(edges)
         if count == 0 and not self._markers:
             return False
+        if count == 0:
+            self.highlight(None, edge_color)
         resize_lines(self._markers, self._derivative_axes, count, marker="o", linestyle="")
         for axes, guides in self._guides.items():
             resize_lines(

@@ -31,34 +31,9 @@ from .figure import ProfileFigure
 from .legend import pin_legend
 
 
-class ProfilePlot(QWidget):
-    """A docked figure with the intensity profiles above their derivatives.
-
-    The figure holds two axes sharing the distance (x) axis: intensity on top,
-    its derivative along the line below. A navigation toolbar gives zoom, pan
-    and saving the figure.
-
-    Parameters
-    ----------
-    parent : QWidget, optional
-        The parent widget.
-
-    Attributes
-    ----------
-    figure : matplotlib.figure.Figure
-        The figure drawn on.
-    canvas : FigureCanvasQTAgg
-        The Qt canvas showing ``figure``.
-    toolbar : NavigationToolbar2QT
-        Zoom, pan and save-figure buttons for ``canvas``.
-    intensity_axes, derivative_axes : matplotlib.axes.Axes
-        The top (intensity) and bottom (derivative) axes.
-    frame_drawn : Signal(bool)
-        Emitted each time the curves were put on the canvas: ``True`` after a full
-        redraw of the figure (ours, or matplotlib's on a resize or toolbar zoom),
-        ``False`` after a blit of the curves alone. Counting the emissions tells
-        what an interaction costs. Slots run inside the drawing: keep them quick.
-    """
+class _LiveCanvas(QWidget):
+    # The figure's canvas and toolbar, and when to blit or redraw: the machinery under
+    # ProfilePlot's content methods (which are its public face).
 
     frame_drawn = Signal(bool)
 
@@ -79,6 +54,7 @@ class ProfilePlot(QWidget):
         self._content = ProfileFigure(self.figure, on_fit=self.toolbar.update)
         self.intensity_axes = self._content.intensity_axes
         self.derivative_axes = self._content.derivative_axes
+        self.curvature_axes = self._content.curvature_axes
         self._blit = BlitCache(self.canvas)
         self._full_redraw_pending = False
         # A zero-delay single-shot timer coalesces the blits of one event-loop turn.
@@ -91,129 +67,6 @@ class ProfilePlot(QWidget):
         self._settle_timer.setInterval(SETTLE_MS)
         self._settle_timer.timeout.connect(self._on_settled)
         self.canvas.mpl_connect("draw_event", self._on_canvas_draw)
-        self.set_distance_label("distance")
-        self.set_derivative_label("d intensity / d distance")
-
-    @property
-    def intensity_lines(self) -> list[Line2D]:
-        """The intensity curves, one per profile, in order."""
-        return list(self._content.intensity_lines)
-
-    @property
-    def derivative_lines(self) -> list[Line2D]:
-        """The derivative curves, one per profile, in order."""
-        return list(self._content.derivative_lines)
-
-    @property
-    def hint(self) -> str:
-        """The text shown over the figure, ``""`` if none."""
-        return self._content.hint
-
-    # --- content ------------------------------------------------------------------------
-
-    def set_profiles(
-        self,
-        profiles: Sequence[Any],
-        colors: Sequence[Any],
-        labels: Sequence[str],
-    ) -> None:
-        """Show profiles, updating the existing curves in place.
-
-        Curves are created or removed only when the number of profiles changes;
-        otherwise their data, colour and label are replaced.
-
-        Parameters
-        ----------
-        profiles : sequence of Profile
-            Objects with 1D arrays ``distance`` (physical units), ``values``
-            (intensity) and ``derivative`` (intensity per physical unit), such as
-            :class:`napari_derivatives.Profile`. NaN samples leave gaps.
-        colors : sequence of color
-            One matplotlib colour per profile.
-        labels : sequence of str
-            One legend label per profile.
-        """
-        self._request_frame(full=self._content.set_profiles(profiles, colors, labels))
-        self._settle_timer.start()
-
-    def set_edges(self, edges: Sequence[Sequence[Any]], colors: Sequence[Any]) -> None:
-        """Mark edges: a dot on the derivative curve and a dashed line across both axes.
-
-        Parameters
-        ----------
-        edges : sequence of sequence of Edge
-            Per profile, objects with ``distance`` (physical units) and
-            ``derivative`` attributes, such as :class:`napari_derivatives.Edge`.
-            An empty sequence removes all marks.
-        colors : sequence of color
-            One matplotlib colour per profile.
-        """
-        full = self._content.set_edges(edges, colors)
-        if full is not None:
-            self._request_frame(full=full)
-
-    def set_hint(self, text: str) -> None:
-        """Show ``text`` in the middle of the figure (``""`` hides it).
-
-        Parameters
-        ----------
-        text : str
-            For example why nothing is plotted.
-        """
-        if self._content.set_hint(text):
-            self._request_frame(full=True)
-
-    # --- appearance ---------------------------------------------------------------------
-
-    def set_distance_label(self, label: str) -> None:
-        """Label the distance (x) axis.
-
-        Parameters
-        ----------
-        label : str
-            For example ``"distance (µm)"``.
-        """
-        if self._content.set_distance_label(label):
-            self._request_frame(full=True)
-
-    def set_derivative_label(self, label: str) -> None:
-        """Label the derivative (lower) axis.
-
-        Parameters
-        ----------
-        label : str
-            For example ``"d intensity / d distance (per µm)"``.
-        """
-        if self._content.set_derivative_label(label):
-            self._request_frame(full=True)
-
-    def set_visible_axes(self, intensity: bool, derivative: bool) -> None:
-        """Show or hide the intensity and derivative axes.
-
-        A single visible axes takes the whole figure.
-
-        Parameters
-        ----------
-        intensity : bool
-            Show the intensity (upper) axes.
-        derivative : bool
-            Show the derivative (lower) axes.
-        """
-        self._content.set_visible_axes(intensity, derivative)
-        self._request_frame(full=True)
-
-    def set_theme(self, background: Any, foreground: Any) -> None:
-        """Colour the figure like the application around it.
-
-        Parameters
-        ----------
-        background : color
-            Figure and axes background, for example napari's theme background.
-        foreground : color
-            Text, ticks, spines, grid and legend text.
-        """
-        self._content.set_theme(background, foreground)
-        self._request_frame(full=True)
 
     def flush(self) -> None:
         """Put the latest curves on screen now rather than on the next event-loop turn.
@@ -272,6 +125,200 @@ class ProfilePlot(QWidget):
         self._blit.restore_legend()
         self._blit.repaint(self._content.shown_boxes())
         self.frame_drawn.emit(False)
+
+
+class ProfilePlot(_LiveCanvas):
+    """A docked figure with the intensity profiles above their derivatives.
+
+    The figure holds axes sharing the distance (x) axis: intensity on top, its
+    derivative along the line below, and optionally the second derivative. A
+    navigation toolbar gives zoom, pan and saving the figure.
+
+    Parameters
+    ----------
+    parent : QWidget, optional
+        The parent widget.
+
+    Attributes
+    ----------
+    figure : matplotlib.figure.Figure
+        The figure drawn on.
+    canvas : FigureCanvasQTAgg
+        The Qt canvas showing ``figure``.
+    toolbar : NavigationToolbar2QT
+        Zoom, pan and save-figure buttons for ``canvas``.
+    intensity_axes, derivative_axes, curvature_axes : matplotlib.axes.Axes
+        The intensity (top), derivative and second-derivative (hidden by default) axes.
+    frame_drawn : Signal(bool)
+        Emitted each time the curves were put on the canvas: ``True`` after a full
+        redraw of the figure (ours, or matplotlib's on a resize or toolbar zoom),
+        ``False`` after a blit of the curves alone. Counting the emissions tells
+        what an interaction costs. Slots run inside the drawing: keep them quick.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.set_distance_label("distance")
+        self.set_derivative_label("d intensity / d distance")
+
+    @property
+    def intensity_lines(self) -> list[Line2D]:
+        """The intensity curves, one per profile, in order."""
+        return list(self._content.intensity_lines)
+
+    @property
+    def derivative_lines(self) -> list[Line2D]:
+        """The derivative curves, one per profile, in order."""
+        return list(self._content.derivative_lines)
+
+    @property
+    def curvature_lines(self) -> list[Line2D]:
+        """The second-derivative curves, one per profile while that axes is shown."""
+        return list(self._content.curvature_lines)
+
+    @property
+    def hint(self) -> str:
+        """The text shown over the figure, ``""`` if none."""
+        return self._content.hint
+
+    # --- content ------------------------------------------------------------------------
+
+    def set_profiles(
+        self,
+        profiles: Sequence[Any],
+        colors: Sequence[Any],
+        labels: Sequence[str],
+        *,
+        curvatures: Sequence[Any] | None = None,
+        selected: Sequence[bool] | None = None,
+    ) -> None:
+        """Show profiles, updating the existing curves in place.
+
+        Curves are created or removed only when the number of profiles changes;
+        otherwise their data, colour and label are replaced.
+
+        Parameters
+        ----------
+        profiles : sequence of Profile
+            Objects with 1D arrays ``distance`` (physical units), ``values``
+            (intensity) and ``derivative`` (intensity per physical unit), such as
+            :class:`napari_derivatives.Profile`. NaN samples leave gaps.
+        colors : sequence of color
+            One matplotlib colour per profile.
+        labels : sequence of str
+            One legend label per profile.
+        curvatures : sequence of numpy.ndarray, optional
+            The second derivative of each profile, for the third axes; None draws none.
+        selected : sequence of bool, optional
+            Per profile, whether its shape is selected: while any is, the selected
+            curves are drawn thicker and the others dimmed (:func:`.figure.curve_style`).
+        """
+        full = self._content.set_profiles(
+            profiles, colors, labels, curvatures=curvatures, selected=selected
+        )
+        self._request_frame(full=full)
+        self._settle_timer.start()
+
+    def set_edges(self, edges: Sequence[Sequence[Any]], colors: Sequence[Any]) -> None:
+        """Mark edges: a dot on the derivative curve and a dashed line across both axes.
+
+        Parameters
+        ----------
+        edges : sequence of sequence of Edge
+            Per profile, objects with ``distance`` (physical units) and
+            ``derivative`` attributes, such as :class:`napari_derivatives.Edge`.
+            An empty sequence removes all marks.
+        colors : sequence of color
+            One matplotlib colour per profile.
+        """
+        full = self._content.set_edges(edges, colors)
+        if full is not None:
+            self._request_frame(full=full)
+
+    def highlight_edge(self, edge: Any) -> None:
+        """Ring one edge's marker on the derivative axes (the edge table's selected row).
+
+        Parameters
+        ----------
+        edge : Edge or None
+            An object with ``distance`` and ``derivative``; None removes the ring.
+        """
+        if self._content.highlight_edge(edge):
+            self._request_frame(full=False)
+
+    @property
+    def highlighted_edge(self) -> tuple[float, float] | None:
+        """The (distance, derivative) of the ringed edge marker, None if none is."""
+        return self._content.marks.highlighted
+
+    def set_hint(self, text: str) -> None:
+        """Show ``text`` in the middle of the figure (``""`` hides it).
+
+        Parameters
+        ----------
+        text : str
+            For example why nothing is plotted.
+        """
+        if self._content.set_hint(text):
+            self._request_frame(full=True)
+
+    # --- appearance ---------------------------------------------------------------------
+
+    def set_distance_label(self, label: str) -> None:
+        """Label the distance (x) axis.
+
+        Parameters
+        ----------
+        label : str
+            For example ``"distance (µm)"``.
+        """
+        if self._content.set_distance_label(label):
+            self._request_frame(full=True)
+
+    def set_derivative_label(self, label: str, curvature: str | None = None) -> None:
+        """Label the derivative axes, and the second derivative's.
+
+        Parameters
+        ----------
+        label : str
+            For example ``"d intensity / d distance (per µm)"``.
+        curvature : str, optional
+            For example ``"d² intensity / d distance² (per µm²)"``; None keeps it.
+        """
+        if self._content.set_derivative_label(label, curvature):
+            self._request_frame(full=True)
+
+    def set_visible_axes(self, intensity: bool, derivative: bool, curvature: bool = False) -> None:
+        """Show or hide the intensity, derivative and second-derivative axes.
+
+        The visible axes share the figure's height, top to bottom in this order.
+
+        Parameters
+        ----------
+        intensity : bool
+            Show the intensity (upper) axes.
+        derivative : bool
+            Show the derivative axes.
+        curvature : bool, optional
+            Show the second-derivative (lowest) axes; its curves come with
+            ``set_profiles(..., curvatures=...)``.
+        """
+        self._content.set_visible_axes(intensity, derivative, curvature)
+        self.canvas.setMinimumHeight(390 if intensity and derivative and curvature else 260)
+        self._request_frame(full=True)
+
+    def set_theme(self, background: Any, foreground: Any) -> None:
+        """Colour the figure like the application around it.
+
+        Parameters
+        ----------
+        background : color
+            Figure and axes background, for example napari's theme background.
+        foreground : color
+            Text, ticks, spines, grid and legend text.
+        """
+        self._content.set_theme(background, foreground)
+        self._request_frame(full=True)
 
 
 __all__ = ["ProfilePlot"]
