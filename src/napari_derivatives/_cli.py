@@ -21,14 +21,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import inspect
 import logging
 import re
 import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
@@ -44,19 +43,11 @@ from ._cli_io import (
     writing,
 )
 from ._cli_metadata import tiff_pixel_size
+from ._cli_options import build_parser, default, numbers
 from ._cli_read import read_image
 from ._core.checks import real_lazy_image
-from ._core.choices import (
-    BOUNDARY_MODES,
-    DERIVATIVE_SOURCES,
-    METHODS,
-    ORDERS,
-    REDUCTIONS,
-    SAMPLING_MODES,
-)
 from ._core.export import profiles_to_csv, sidecar_path
-from ._core.gradients import gradient_outputs
-from ._core.named_outputs import ALL_OUTPUTS, derivative_outputs
+from ._core.named_outputs import derivative_outputs
 from ._core.profiles import line_profile
 from ._ngff import Axes, default_axes, unit_name, value_unit, with_options
 
@@ -73,159 +64,6 @@ EXIT_INTERRUPTED = 130
 
 #: Errors the core raises for values it cannot work with; a bug raises others.
 _VALUE_ERRORS = (ValueError, TypeError, ArithmeticError, MemoryError)
-
-_RGB_HELP = (
-    "An RGB(A) TIFF (photometric RGB) is converted to its Rec. 709 luminance, "
-    "0.2125 R + 0.7154 G + 0.0721 B (alpha ignored), as the gradient widget does."
-)
-
-
-def _default(function: Callable[..., object], name: str) -> Any:
-    # The options default to the Python API's own defaults, written once, there.
-    return inspect.signature(function).parameters[name].default
-
-
-# --- parsing -----------------------------------------------------------------------------
-
-
-class _Parser(argparse.ArgumentParser):
-    """An argument parser whose errors are one line, as every other error of the command."""
-
-    def error(self, message: str) -> NoReturn:
-        raise CommandError(f"{message} (see {self.prog} --help)")
-
-
-def _numbers(text: str, kind: type[_Number], option: str) -> list[_Number]:
-    try:
-        return [kind(part) for part in text.split(",") if part.strip()]
-    except ValueError:
-        raise CommandError(
-            f"{option} must be comma-separated {kind.__name__}s, got {text!r}"
-        ) from None
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="napari-derivatives",
-        description="Image derivatives in physical units, for images larger than memory.",
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
-
-    common = _Parser(add_help=False)
-    common.add_argument(
-        "--spacing",
-        help="pixel size: one number, or one per axis, comma-separated (default: an "
-        "OME-Zarr input's scale, otherwise 1)",
-    )
-    common.add_argument(
-        "--scheduler",
-        metavar="ADDRESS",
-        help="address of a dask.distributed scheduler to run on (default: this machine)",
-    )
-    common.add_argument("--quiet", action="store_true", help="no progress bar")
-    common.add_argument(
-        "--overwrite",
-        action="store_true",
-        help="replace an existing output (only one this command wrote)",
-    )
-
-    gradient = commands.add_parser(
-        "gradient",
-        parents=[common],
-        help="write gradients, Hessians, orientation and their colour pictures",
-        description=(
-            "Differentiate a TIFF, .npy or zarr image: gradient components, magnitude "
-            "and direction; Hessian components, Laplacian and eigenvalues; the structure "
-            "tensor's eigenvalues, orientation and coherence; the colour survey and the "
-            "direction colour (uint8 RGB: the colour axis last in a TIFF or .npy, first, as "
-            "the channel axis c, in OME-Zarr). A zarr input (an array, a group "
-            "holding one array or one OME-Zarr image, or a path inside a store) gives an "
-            "OUTPUT store (ending in .zarr) with one OME-Zarr image per output, "
-            "OUTPUT/NAME, its float32 array at OUTPUT/NAME/0, computed chunk by chunk; an "
-            "OME-Zarr input gives its pixel size, units and space axes as the defaults of "
-            "--spacing, --units and --axes. A TIFF or .npy input gives a folder OUTPUT with "
-            "one file per output in the input's format (or an OME-Zarr store if OUTPUT ends "
-            "in .zarr). " + _RGB_HELP
-        ),
-    )
-    gradient.add_argument("input", metavar="INPUT")
-    gradient.add_argument(
-        "--units",
-        help="unit of the spacing: one NGFF unit name (micrometer, nanometer, second; um, "
-        "nm, s), or one per axis, comma-separated, written to the OME-Zarr outputs "
-        "(default: an OME-Zarr input's units, otherwise none)",
-    )
-    gradient.add_argument("output", metavar="OUTPUT")
-    gradient.add_argument(
-        "--method", default=_default(gradient_outputs, "method"), choices=METHODS
-    )
-    default_outputs = ",".join(_default(gradient_outputs, "outputs"))
-    gradient.add_argument(
-        "--outputs",
-        default=default_outputs,
-        help=f"comma-separated, among {', '.join(ALL_OUTPUTS)} (default {default_outputs})",
-    )
-    gradient.add_argument(
-        "--axes",
-        help="axes to differentiate, comma-separated; negatives need '=': --axes=-2,-1 "
-        "(default: every axis, as the Python API)",
-    )
-    gradient.add_argument(
-        "--sigma",
-        type=float,
-        default=_default(gradient_outputs, "sigma"),
-        help="Gaussian sigma in units of spacing",
-    )
-    gradient.add_argument(
-        "--rho",
-        type=float,
-        default=_default(derivative_outputs, "rho"),
-        help="integration scale of the structure tensor (orientation, coherence, "
-        "structure_eigenvalue_N, colour_survey) in units of spacing",
-    )
-    gradient.add_argument(
-        "--contrast-limits",
-        metavar="LOW,HIGH",
-        help="intensities shown black and full brightness in colour_survey "
-        "(default: the minimum and maximum of the central plane)",
-    )
-    gradient.add_argument(
-        "--mode", default=_default(gradient_outputs, "mode"), choices=BOUNDARY_MODES
-    )
-
-    profile = commands.add_parser(
-        "profile",
-        parents=[common],
-        help="write line profiles and their derivative to CSV",
-        description="Sample an image along lines or polylines and differentiate along them; "
-        "writes the CSV of the line derivative panel. " + _RGB_HELP,
-    )
-    profile.add_argument("input", metavar="IMAGE")
-    profile.add_argument(
-        "--line",
-        action="append",
-        required=True,
-        help="vertices in pixel coordinates, 'y0,x0,y1,x1' for a line in 2D, more "
-        "numbers for a polyline or more axes (image.ndim numbers per vertex); repeatable",
-    )
-    profile.add_argument("--csv", required=True, metavar="OUT.csv")
-    profile.add_argument("--step", type=float, default=_default(line_profile, "step"))
-    profile.add_argument(
-        "--order", type=int, default=_default(line_profile, "order"), choices=ORDERS
-    )
-    profile.add_argument("--width", type=int, default=_default(line_profile, "width"))
-    profile.add_argument("--smooth", type=float, default=_default(line_profile, "smooth"))
-    profile.add_argument("--reduce", default=_default(line_profile, "reduce"), choices=REDUCTIONS)
-    profile.add_argument("--mode", default=_default(line_profile, "mode"), choices=SAMPLING_MODES)
-    profile.add_argument(
-        "--derivative-of",
-        default=_default(line_profile, "derivative_of"),
-        choices=DERIVATIVE_SOURCES,
-        help="samples: central differences of the sampled values; interpolant: the exact "
-        "derivative of the order 1 or 3 interpolant along the line (no --smooth)",
-    )
-    return parser
-
 
 # --- the core's errors, in the command's words -------------------------------------------
 
@@ -256,7 +94,7 @@ def _given(args: argparse.Namespace, function: Callable[..., object], names: Ite
     shown = []
     for name in names:
         value = getattr(args, name)
-        if value is not None and value != _default(function, name):
+        if value is not None and value != default(function, name):
             option = "--" + name.replace("_", "-")
             shown.append(
                 f"{option} {value:g}" if isinstance(value, float) else f"{option} {value}"
@@ -287,7 +125,7 @@ def _spacing(args: argparse.Namespace, axes: Axes | None) -> float | list[float]
     """Return the --spacing given (one number or one per axis), else an OME-Zarr scale."""
     if args.spacing is None:
         return None if axes is None else list(axes.scale)
-    spacing = _numbers(args.spacing, float, "--spacing")
+    spacing = numbers(args.spacing, float, "--spacing")
     return spacing[0] if len(spacing) == 1 else spacing
 
 
@@ -336,7 +174,7 @@ def _gradient_command(args: argparse.Namespace) -> None:
         )
     units = _units(args.units, image.ndim)
     outputs = [name.strip() for name in args.outputs.split(",") if name.strip()]
-    axes = None if args.axes is None else _numbers(args.axes, int, "--axes")
+    axes = None if args.axes is None else numbers(args.axes, int, "--axes")
     if axes is None and file_axes is not None and len(file_axes.space) < image.ndim:
         axes = list(file_axes.space)  # never across time or channels
     options = {
@@ -349,7 +187,7 @@ def _gradient_command(args: argparse.Namespace) -> None:
     }
     limits = None
     if args.contrast_limits is not None:
-        limits = _numbers(args.contrast_limits, float, "--contrast-limits")
+        limits = numbers(args.contrast_limits, float, "--contrast-limits")
     names = {"image": str(args.input), "outputs": "--outputs"}
     names |= {name: f"--{name}" for name in options}
     names["contrast_limits"] = "--contrast-limits"
@@ -412,13 +250,13 @@ def _short_units(axes: Axes | None) -> list[str] | None:
 
 
 def _vertices(text: str, image: da.Array, source: str) -> np.ndarray:
-    numbers = _numbers(text, float, "--line")
-    if len(numbers) < 2 * image.ndim or len(numbers) % image.ndim:
+    values = numbers(text, float, "--line")
+    if len(values) < 2 * image.ndim or len(values) % image.ndim:
         raise CommandError(
             f"--line {text!r}: need at least two vertices of {image.ndim} coordinates each "
             f"(a multiple of {image.ndim} numbers) for {source}, an image of shape {image.shape}"
         )
-    return np.reshape(numbers, (-1, image.ndim))
+    return np.reshape(values, (-1, image.ndim))
 
 
 def _profile_command(args: argparse.Namespace) -> None:
@@ -515,7 +353,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     with _collected_warnings() as messages:
         try:
-            args = _parser().parse_args(argv)
+            args = build_parser().parse_args(argv)
             if args.command == "gradient":
                 _gradient_command(args)
             else:

@@ -27,6 +27,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .arraytypes import Float64Array, IndexArray
+from .paths import LineSamples
 
 #: Reads the interpolant at points of shape (ndim, M, width): values of shape (M, width).
 Sampler = Callable[[Float64Array], Float64Array]
@@ -53,7 +54,7 @@ def _lagrange_slopes(t: Float64Array) -> Float64Array:
     return np.stack(weights, axis=-1)
 
 
-def sample_with_partials(
+def _sample_with_partials(
     sample: Sampler, points: Float64Array, order: int
 ) -> tuple[Float64Array, Float64Array]:
     """Return the interpolant's values and its derivative along every axis at ``points``.
@@ -104,7 +105,7 @@ def sample_with_partials(
     return parts[0], gradient
 
 
-def along_path(
+def _along_path(
     gradient: Float64Array,
     vertices: Float64Array,
     segment: IndexArray,
@@ -123,7 +124,7 @@ def along_path(
     return along
 
 
-def reduce_like(values: Float64Array, derivatives: Float64Array, how: str) -> Float64Array:
+def _reduce_like(values: Float64Array, derivatives: Float64Array, how: str) -> Float64Array:
     """Reduce the derivatives across the width as ``how`` reduced the values.
 
     The derivative of a mean is the mean of the derivatives; of a maximum, minimum or
@@ -145,3 +146,24 @@ def reduce_like(values: Float64Array, derivatives: Float64Array, how: str) -> Fl
         picked = 0.5 * (ranked[:, (width - 1) // 2] + ranked[:, width // 2])
     # A NaN among the width makes the reduced value NaN: so is its derivative.
     return np.where(np.isnan(values).any(axis=1), np.nan, picked)
+
+
+def profile_derivative(
+    sample: Sampler,
+    line: LineSamples,
+    vertices: Float64Array,
+    pixel_size: Float64Array,
+    order: int,
+    reduce: str,
+) -> tuple[Float64Array, Float64Array]:
+    """Return a line's samples (M, width) and the interpolant's derivative along it (M,).
+
+    The derivative is in intensity per physical unit, reduced across the width as the
+    values are, NaN at samples outside the image.
+    """
+    sampled, partials = _sample_with_partials(sample, line.points, order)
+    with np.errstate(invalid="ignore"):
+        slopes = _along_path(partials, vertices, line.segment, pixel_size)
+        derivative = _reduce_like(sampled, slopes, reduce)
+    derivative[line.outside] = np.nan
+    return sampled, derivative

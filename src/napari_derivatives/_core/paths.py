@@ -161,7 +161,7 @@ def _across(
     return points
 
 
-class _LineSamples(NamedTuple):
+class LineSamples(NamedTuple):
     """Where a line is sampled: the geometry :func:`line_samples` computes once."""
 
     #: Sample positions in data coordinates, shape (M, ndim).
@@ -184,7 +184,7 @@ def line_samples(
     spacing: Float64Array,
     width: int,
     shape: tuple[int, ...],
-) -> _LineSamples:
+) -> LineSamples:
     """Return the samples of a validated path in an image of ``shape``.
 
     ``spacing`` is per axis or a data -> physical matrix; a sample is outside when any
@@ -198,4 +198,4 @@ def line_samples(
     upper = (np.asarray(shape) - 0.5)[:, None, None]
     outside = np.any((extremes < -0.5) | (extremes > upper), axis=(0, 2))
     interval = float(_segment_lengths(vertices).sum() / (len(coords) - 1))
-    return _LineSamples(coords, distance, points, outside, interval, segment)
+    return LineSamples(coords, distance, points, outside, interval, segment)

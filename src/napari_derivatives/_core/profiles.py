@@ -431,26 +431,15 @@ def line_profile(
         return along.sample(image, at, line.outside, options)
 
     if derivative_of == "interpolant":
-        sampled, partials = interpolant.sample_with_partials(sample, line.points, options.order)
+        sampled, derivative = interpolant.profile_derivative(
+            sample, line, vertices, pixel_size, options.order, options.reduce
+        )
+        values = along.reduce_across(sampled, options.reduce, line.outside)
     else:
-        sampled = sample(line.points)
-    values = along.reduce_across(sampled, options.reduce, line.outside)
-    if derivative_of == "interpolant":
-        with np.errstate(invalid="ignore"):
-            slopes = interpolant.along_path(partials, vertices, line.segment, pixel_size)
-            derivative = interpolant.reduce_like(sampled, slopes, options.reduce)
-        derivative[line.outside] = np.nan
-    else:
+        values = along.reduce_across(sample(line.points), options.reduce, line.outside)
         # The samples are evenly spaced in pixels along the path: sigma in samples.
         derivative = along.differentiate(values, line.distance, options.smooth / line.interval)
-    coords, distance = line.coords, line.distance
     settings = options.settings() | {"derivative_of": derivative_of}
     return Profile(
-        distance=distance,
-        coords=coords,
-        values=values,
-        derivative=derivative,
-        spacing=pixel_size.tolist(),
-        units=unit,
-        settings=settings,
+        line.distance, line.coords, values, derivative, pixel_size.tolist(), unit, settings
     )

@@ -49,6 +49,27 @@ TOOLTIPS = {
 }
 
 
+# The controls, top to bottom.
+_LAYOUT = (
+    "image",
+    "shapes",
+    "step",
+    "width",
+    "interpolation",
+    "smooth",
+    "derivative",
+    "only_selected",
+    "show_intensity",
+    "show_derivative",
+    "show_curvature",
+    "mark_edges",
+    "edge_count",
+    "edge_select",
+    "edge_polarity",
+    "edge_threshold",
+)
+
+
 class PanelControls:
     """The Line derivative panel's controls, in one magicgui Container.
 
@@ -128,26 +149,7 @@ class PanelControls:
         )
         for name, tooltip in TOOLTIPS.items():
             getattr(self, name).tooltip = tooltip
-        self.container = Container(
-            widgets=[
-                self.image,
-                self.shapes,
-                self.step,
-                self.width,
-                self.interpolation,
-                self.smooth,
-                self.derivative,
-                self.only_selected,
-                self.show_intensity,
-                self.show_derivative,
-                self.show_curvature,
-                self.mark_edges,
-                self.edge_count,
-                self.edge_select,
-                self.edge_polarity,
-                self.edge_threshold,
-            ]
-        )
+        self.container = Container(widgets=[getattr(self, name) for name in _LAYOUT])
         self.container.margins = (0, 0, 0, 0)
         self.mark_edges.changed.connect(self._on_mark_edges_changed)
         self.derivative.changed.connect(self._on_derivative_changed)
@@ -303,12 +305,15 @@ class PanelControls:
         # samples: neither goes with the derivative of the interpolant.
         of_samples = DERIVATIVE_SOURCE_NAMES[value] == "samples"
         self.smooth.enabled = of_samples
-        names = tuple(
-            name for name, order in INTERPOLATION_ORDERS.items() if of_samples or order > 0
-        )
-        current = self.interpolation.value
-        with self.interpolation.changed.blocked():
-            # Emptied first: magicgui appends new choices after the ones it keeps.
-            self.interpolation.choices = ()
-            self.interpolation.choices = names
-            self.interpolation.value = current if current in names else "linear"
+        _offer_interpolations(self.interpolation, of_samples)
+
+
+def _offer_interpolations(box: ComboBox, of_samples: bool) -> None:
+    """Offer every interpolation for the samples' derivative, linear and cubic otherwise."""
+    names = tuple(name for name, order in INTERPOLATION_ORDERS.items() if of_samples or order > 0)
+    current = box.value
+    with box.changed.blocked():
+        # Emptied first: magicgui appends new choices after the ones it keeps.
+        box.choices = ()
+        box.choices = names
+        box.value = current if current in names else "linear"
