@@ -267,7 +267,7 @@ def _profile_command(args: argparse.Namespace) -> None:
     spacing_source = "--spacing" if args.spacing is not None else "default (1 per axis)"
     if args.spacing is None and file_axes is not None:
         spacing_source = "TIFF metadata" if kind == "tif" else "OME-Zarr metadata"
-    unit = _short_units(file_axes)
+    unit = _short_units(file_axes) if args.spacing is None else None  # given: unit unknown
     options = {
         "spacing": _spacing(args, file_axes),
         "step": args.step,

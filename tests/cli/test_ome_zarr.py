@@ -159,8 +159,9 @@ def test_outputs_read_back_as_inputs(tmp_path, plain_volume, capsys):
     csv = tmp_path / "line.csv"
     line = ["--line", "0,0,0,0,0,20"]
     assert main(["profile", str(first / "gx"), *line, "--csv", str(csv), "--quiet"]) == 0
-    table = np.genfromtxt(csv, delimiter=",", names=True)
-    assert table["distance"][-1] == pytest.approx(20 * 0.25)
+    table = np.genfromtxt(csv, delimiter=",", names=True, encoding="utf-8")
+    # The metadata's unit names the columns, as the CSV spells it.
+    assert table["distance_µm"][-1] == pytest.approx(20 * 0.25)
     np.testing.assert_allclose(table["intensity"], 12.0, rtol=1e-6)
     # The store holds two images: say which to choose.
     assert main(["gradient", str(first), str(tmp_path / "x.zarr")]) == 2

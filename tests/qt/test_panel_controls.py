@@ -66,6 +66,7 @@ def test_the_derivative_of_the_interpolant_offers_only_its_options(controls):
         "order": 1,
         "smooth": 0.0,
         "derivative_of": "interpolant",
+        "lengths": "physical",
     }
     controls.interpolation.value = "cubic"
     assert controls.profile_options()["order"] == 3

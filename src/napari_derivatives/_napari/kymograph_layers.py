@@ -111,6 +111,8 @@ def compute_kymograph(
     scale = pixels_per_unit(path[:, displayed], [spacing[a] for a in displayed])
     options = {**options, **shape_options}
     options.pop("lengths", None)
+    # A kymograph differentiates its samples: the interpolant's derivative is a profile's.
+    options.pop("derivative_of", None)
     for name in ("step", "smooth"):
         if name in options:
             options[name] = float(options[name]) * scale
