@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Generator
-from typing import Any
+from typing import Any, NamedTuple
 
 import napari.layers
 import numpy as np
@@ -122,6 +122,29 @@ def _compute_in_steps(
         limits.update(gradient_contrast_limits({name: data}))
         yield
     return computed, limits
+
+
+class _Failure(NamedTuple):
+    """An error of the worker, carried as its returned value (see _compute_or_fail)."""
+
+    error: Exception
+
+
+def _compute_or_fail(
+    results: dict[str, Any], eager: bool
+) -> Generator[None, None, tuple[dict[str, Any], dict[str, tuple[float, float]]] | _Failure]:
+    """Run :func:`_compute_in_steps`, returning (not raising) the error it raises.
+
+    An error travels in the worker's returned value, never through its ``errored``
+    signal: napari's ``create_worker`` connects ``errored`` to a status slot that takes
+    no argument, which PyQt calls without the error but PySide6 calls with it (a
+    TypeError in the event loop, then a crash). A returned exception would be raised
+    again by the worker, hence the wrapper.
+    """
+    try:
+        return (yield from _compute_in_steps(results, eager))
+    except Exception as error:  # any, as the errored signal would: a notification
+        return _Failure(error)
 
 
 #: The controls' labels and options, by parameter of :func:`gradient_layers`.
@@ -244,25 +267,29 @@ def gradient_layers(
         show_error(f"Gradient layers: {error}")
         return None
     worker = create_worker(
-        _compute_in_steps,
+        _compute_or_fail,
         results,
         eager,
         _progress={"desc": f"Gradients of {image.name}", "total": _step_count(results, eager)},
-        # Errors are reported below as one-line notifications, not re-raised as tracebacks.
+        # Errors come back as the returned value (_compute_or_fail): one-line notifications.
         _ignore_errors=True,
     )
 
-    def on_returned(returned: tuple[dict[str, Any], dict[str, tuple[float, float]]]) -> None:
+    def on_returned(
+        returned: tuple[dict[str, Any], dict[str, tuple[float, float]]] | _Failure,
+    ) -> None:
         # Cancel pressed after the last step: the results were already queued. Drop them.
         if worker.abort_requested:
             show_info(f"Gradient layers of {image.name}: cancelled.")
+            return
+        if isinstance(returned, _Failure):
+            show_error(f"Gradient layers: {returned.error}")
             return
         apply_gradient_outputs(
             viewer, image, returned[0], replace=replace, contrast_limits=returned[1], **settings
         )
 
     worker.returned.connect(on_returned)
-    worker.errored.connect(lambda error: show_error(f"Gradient layers: {error}"))
     worker.aborted.connect(lambda: show_info(f"Gradient layers of {image.name}: cancelled."))
     return worker
 
