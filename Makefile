@@ -6,12 +6,16 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: test test-faults soak demo bench lint format docs docs-images clean system-deps
+# Wheels only: nothing is compiled on the machine (the project itself is pure Python).
+PIP_INSTALL = python -m pip install --only-binary=:all: --no-binary=napari-derivatives
+
+.PHONY: test test-fast test-faults test-qt test-oldest soak demo bench lint format docs docs-images \
+	clean system-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade pip
-	$(BIN)/python -m pip install -e ".[testing]"
+	$(BIN)/$(PIP_INSTALL) -e ".[testing]"
 	touch $(STAMP)
 
 system-deps:
@@ -23,6 +27,54 @@ test: $(STAMP) system-deps
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	bash tools/with-display.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# `make test` without the test that installs the project in a fresh virtual environment (about a
+# minute, most of it pip): for working locally. CI runs `make test`.
+test-fast:
+	$(MAKE) test PYTEST_ARGS='-m "not install" $(PYTEST_ARGS)'
+
+# The widget and plot tests (tests/qt, tests/napari) once per Qt binding, each in its own virtual
+# environment (.venv-pyqt5, .venv-pyqt6, .venv-pyside6): napari, that binding alone, and the test
+# tools. QT_API makes qtpy pick it; the run fails if it did not.
+QT_BINDINGS ?= pyqt5 pyqt6 pyside6
+QT_TESTS ?= tests/qt tests/napari
+
+# PySide6 6.12.0 aborts the GUI tests at random points ("Fatal Python error: none_dealloc", a
+# reference counting bug in shiboken6); 6.11.3 passes them.
+QT_PIN_pyside6 := "PySide6<6.12"
+
+.venv-%/.installed-stamp: pyproject.toml
+	$(PYTHON) -m venv .venv-$*
+	.venv-$*/bin/$(PIP_INSTALL) -e ".[test]" "napari[$*]" $(QT_PIN_$*)
+	touch $@
+
+test-qt: system-deps $(foreach b,$(QT_BINDINGS),.venv-$(b)/.installed-stamp)
+	@status=0; for b in $(QT_BINDINGS); do \
+	    start=$$(date +%s); \
+	    QT_API=$$b .venv-$$b/bin/python -c "import qtpy, sys; \
+	        print('test-qt: qtpy', qtpy.__version__, 'on', qtpy.API_NAME, qtpy.QT_VERSION); \
+	        sys.exit(qtpy.API != '$$b')" \
+	    && QT_API=$$b bash tools/with-display.sh .venv-$$b/bin/python -m pytest -p no:cacheprovider \
+	        $(QT_TESTS) $(PYTEST_ARGS); \
+	    result=$$?; [ $$result -eq 0 ] || status=1; \
+	    echo "test-qt: $$b exit $$result in $$(( $$(date +%s) - start )) s"; \
+	done; exit $$status
+
+# The oldest versions pyproject.toml claims: tools/oldest_constraints.py pins every lower bound of
+# the dependencies and of the [all] and [distributed] extras (napari, numpy, scipy, ...), the rest
+# resolves to what those allow. Then the whole suite runs there.
+OLDEST := .venv-oldest
+$(OLDEST)/.installed-stamp: pyproject.toml tools/oldest_constraints.py
+	$(PYTHON) -m venv $(OLDEST)
+	$(PYTHON) tools/oldest_constraints.py > $(OLDEST)/constraints.txt
+	$(OLDEST)/bin/$(PIP_INSTALL) -c $(OLDEST)/constraints.txt -e ".[all,test]"
+	touch $@
+
+test-oldest: system-deps $(OLDEST)/.installed-stamp
+	$(OLDEST)/bin/python -m pip list --format=freeze \
+	    | grep -iE '^(napari|numpy|scipy|scikit.image|dask|distributed|zarr|tifffile|matplotlib|magicgui|qtpy|pyqt5)=='
+	bash tools/with-display.sh $(OLDEST)/bin/python -m pytest -p no:cacheprovider -m "not install" \
+	    $(PYTEST_ARGS)
 
 # The command line's failures, also part of `make test`: a run killed while writing, corrupt
 # inputs, unwritable outputs, a full disk, and every bad input of tests/cli/test_bad_inputs.py.
@@ -66,5 +118,5 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix src tests benchmarks docs tools examples
 
 clean:
-	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(foreach b,$(QT_BINDINGS),.venv-$(b)) $(OLDEST) build dist src/*.egg-info .pytest_cache .ruff_cache
 	rm -rf docs/_build docs/auto_examples docs/reference/generated docs/reference/api.rst

@@ -4,12 +4,15 @@
 # command to run and fail, rather than letting Qt die later with a cryptic message.
 set -euo pipefail
 
+# What the xcb platform plugin and the Qt libraries of all three bindings (PyQt5, PyQt6, PySide6
+# wheels, `make test-qt`) link to, found with ldd; Qt 6 adds libxcb-cursor0 to Qt 5's list.
 packages=(
     xvfb xauth
-    libgl1 libegl1 libglib2.0-0 libfontconfig1 libdbus-1-3
-    libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0
-    libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xfixes0
-    libxcb-xinerama0 libxcb-xinput0 libx11-xcb1
+    fonts-dejavu-core libgl1 libegl1 libglib2.0-0 libfontconfig1 libfreetype6 libdbus-1-3
+    libx11-6 libx11-xcb1 libxext6 libxkbcommon0 libxkbcommon-x11-0
+    libxcb1 libxcb-cursor0 libxcb-glx0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
+    libxcb-randr0 libxcb-render0 libxcb-render-util0 libxcb-shape0 libxcb-shm0 libxcb-sync1
+    libxcb-xfixes0 libxcb-xinerama0 libxcb-xinput0 libxcb-xkb1
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

@@ -260,8 +260,14 @@ def scheduler(address: str | None) -> Iterator[Client | None]:
     if address is None:
         yield None
         return
-    from distributed import Client
-    from distributed.comm import parse_address, parse_host_port
+    try:
+        from distributed import Client
+        from distributed.comm import parse_address, parse_host_port
+    except ImportError:
+        # dask.distributed is an extra: the plain install runs on this machine only.
+        raise CommandError(
+            "--scheduler needs dask.distributed: pip install 'napari-derivatives[distributed]'"
+        ) from None
 
     try:
         scheme, location = parse_address(address)

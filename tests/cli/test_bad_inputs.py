@@ -6,6 +6,7 @@ a part of the one line it must print. No row leaves an output behind.
 
 from __future__ import annotations
 
+import sys
 import time
 
 import numpy as np
@@ -208,3 +209,18 @@ def test_a_closed_scheduler_port_fails_fast(folder, capsys):
     assert main([*GRADIENT, "--scheduler", "tcp://127.0.0.1:1"]) == 2
     assert time.perf_counter() - start < 1.0  # the client's own timeout is 5 s
     assert "Connection refused" in capsys.readouterr().err
+
+
+def test_scheduler_without_distributed_names_the_extra(folder, capsys, monkeypatch):
+    # dask.distributed is the [distributed] extra: without it (None in sys.modules makes
+    # every import of it fail, as in a plain install) the option says what to install.
+    for name in [name for name in sys.modules if name.split(".")[0] == "distributed"]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    before = sorted(entry.name for entry in folder.iterdir())
+    assert main([*GRADIENT, "--scheduler", "tcp://127.0.0.1:8786"]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1
+    assert "pip install 'napari-derivatives[distributed]'" in lines[0]
+    assert "--scheduler" in lines[0]
+    assert sorted(entry.name for entry in folder.iterdir()) == before

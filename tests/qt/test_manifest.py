@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from npe2 import PluginManifest
@@ -29,6 +32,19 @@ def test_manifest_is_valid_and_contributes_menus():
     assert [item.command for item in menus["napari/layers/measure"]] == [
         "napari-derivatives.line_derivative"
     ]
+
+
+def test_npe2_validates_the_manifest_and_imports_every_command():
+    # What napari's plugin manager and the napari hub run: the schema, and (--imports) that
+    # every python_name of a command, widget and sample resolves.
+    result = subprocess.run(
+        [sys.executable, "-m", "npe2", "validate", PLUGIN, "--imports"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "valid!" in result.stdout
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Generator, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import napari.layers
 import numpy as np
@@ -121,6 +121,30 @@ def _compute_in_steps(
     return computed, limits
 
 
+class _Failure(NamedTuple):
+    """An error of the worker, carried as its returned value (see _compute_or_fail)."""
+
+    error: Exception
+
+
+_Computed = tuple[dict[str, Any], dict[str, tuple[float, float]]]
+
+
+def _compute_or_fail(results: dict[str, Any], eager: bool) -> Generator[None, None, Any]:
+    """Run :func:`_compute_in_steps`, returning (not raising) the error it raises.
+
+    An error travels in the worker's returned value, never through its ``errored``
+    signal: napari's ``create_worker`` connects ``errored`` to a status slot that takes
+    no argument, which PyQt calls without the error but PySide6 calls with it (a
+    TypeError in the event loop, then a crash). A returned exception would be raised
+    again by the worker, hence the wrapper.
+    """
+    try:
+        return (yield from _compute_in_steps(results, eager))
+    except Exception as error:  # any, as the errored signal would: a notification
+        return _Failure(error)
+
+
 def run_layer_outputs(
     title: str,
     viewer: napari.Viewer,
@@ -182,25 +206,27 @@ def run_layer_outputs(
         show_error(f"{title}: {error}")
         return None
     worker = create_worker(
-        _compute_in_steps,
+        _compute_or_fail,
         results,
         eager,
         _progress={"desc": f"{title} of {image.name}", "total": _step_count(results, eager)},
-        # Errors are reported below as one-line notifications, not re-raised as tracebacks.
+        # Errors come back as the returned value (_compute_or_fail): one-line notifications.
         _ignore_errors=True,
     )
 
-    def on_returned(returned: tuple[dict[str, Any], dict[str, tuple[float, float]]]) -> None:
+    def on_returned(returned: _Computed | _Failure) -> None:
         # Cancel pressed after the last step: the results were already queued. Drop them.
         if worker.abort_requested:
             show_info(f"{title} of {image.name}: cancelled.")
+            return
+        if isinstance(returned, _Failure):
+            show_error(f"{title}: {returned.error}")
             return
         apply_layer_outputs(
             viewer, image, returned[0], settings, replace=replace, contrast_limits=returned[1]
         )
 
     worker.returned.connect(on_returned)
-    worker.errored.connect(lambda error: show_error(f"{title}: {error}"))
     worker.aborted.connect(lambda: show_info(f"{title} of {image.name}: cancelled."))
     return worker
 
