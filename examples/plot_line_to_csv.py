@@ -18,9 +18,9 @@ import napari_derivatives as nd
 
 image = data.cell()  # (rows, columns), 0.107 µm pixels
 line = [[330, 250], [410, 540]]  # (y, x) of the start and the end, in pixels
-profile = nd.line_profile(image, line, spacing=0.107)  # bilinear, 1 sample per pixel
-csv = Path(tempfile.mkdtemp()) / "line.csv"
-profile.to_csv(csv)  # columns: line, distance (µm), y, x, intensity, derivative (per µm)
+profile = nd.line_profile(image, line, spacing=0.107, units="µm")  # bilinear, 1 per pixel
+csv = Path(tempfile.mkdtemp()) / "line.csv"  # line.json beside it: the settings
+profile.to_csv(csv, axis_labels=("y", "x"))  # y_px, x_px, y_µm, x_µm, ..., derivative_per_µm
 print("".join(csv.read_text().splitlines(keepends=True)[:4]))
 
 # %%

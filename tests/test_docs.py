@@ -245,7 +245,10 @@ def test_markers_and_console_prompts_are_read():
 # The numbers each example prints, as a reader checks them by hand.
 EXAMPLE_OUTPUT = {
     "plot_gradient_layers.py": [r"gx on the background: 4\.0\d", r"gy on the background: -?0\.\d"],
-    "plot_line_to_csv.py": [r"^line,distance,y,x,intensity,derivative$", r"edge at \d+\.\d+ µm"],
+    "plot_line_to_csv.py": [
+        r"^line,distance_µm,y_px,x_px,y_µm,x_µm,intensity,derivative_per_µm$",
+        r"edge at \d+\.\d+ µm",
+    ],
     "plot_zarr_lazy.py": [
         r"gx far from the ball: 6\.000 counts per µm",
         r"largest difference from the volume in memory: 0\.0$",
