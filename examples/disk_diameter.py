@@ -1,4 +1,8 @@
-"""The sample disk's diameter and edge widths from a script: find_edges and edge_distances.
+"""
+The sample disk's diameter and edge widths
+==========================================
+
+From a script: ``find_edges`` and ``edge_distances``.
 
 The synthetic sample (File > Open Sample > napari-derivatives > Synthetic edges) holds a disk
 of radius 256 / 6 = 42.7 pixels, blurred by a Gaussian of sigma 3 pixels, with 0.5 µm pixels.

@@ -1,4 +1,8 @@
-"""A front moving at a known velocity, recovered by a kymograph's edge track.
+"""
+A front moving at a known velocity
+==================================
+
+Recovered by a kymograph's edge track.
 
 A blurred front (an erf step of sigma 2 pixels, 400 counts high, with seeded noise) moves
 to the right by 1.5 pixels per frame in a stack of 40 frames of 64 x 200 pixels; pixels are
