@@ -169,6 +169,7 @@ def _measure(
     derivative: Float64Array,
     peak: int,
     position: float,
+    pixels: tuple[Float64Array, Float64Array] | None,
 ) -> tuple[float, float, float]:
     """Fit the edge around sample ``peak``: its middle, 10-90 % rise and FWHM."""
     sign = float(np.sign(derivative[peak]))
@@ -176,10 +177,12 @@ def _measure(
     x, y = distance[low : high + 1], values[low : high + 1]
     usable = np.isfinite(y)
     x, y = x[usable], y[usable]
+    if pixels is not None:
+        pixels = (pixels[0][low : high + 1][usable], pixels[1][low : high + 1][usable])
     above = x[sign * derivative[low : high + 1][usable] >= abs(derivative[peak]) / 2]
     guess = float(above[-1] - above[0]) if above.size > 1 else 0.0
     guess = max(guess, float(np.median(np.diff(x))) if x.size > 1 else 1.0)
-    fitted = edge_model.fit(x, y, position, guess, sign) if x.size else None
+    fitted = edge_model.fit(x, y, position, guess, sign, pixels) if x.size else None
     if fitted is None:
         return position, math.nan, math.nan
     middle, width, blur = fitted
@@ -226,12 +229,13 @@ def find_edges(
     threshold: float | None,
     polarity: str,
     select: str,
+    pixels: tuple[Float64Array, Float64Array] | None = None,
 ) -> list[Edge]:
     """Return the edges of a profile chosen by the options, each measured.
 
     The rules are those of :meth:`napari_derivatives.Profile.find_edges`; the options
     are checked here, ``distance``, ``coords``, ``values`` and ``derivative`` are its
-    arrays.
+    arrays; ``pixels``, when given, is :func:`.edge_model.footprint` of the profile.
     """
     if count is not None:
         count = checks.positive_int(count, "count")
@@ -261,7 +265,9 @@ def find_edges(
         chosen = chosen[len(chosen) - (len(chosen) if count is None else count) :]
     found = []
     for i in chosen.tolist():
-        middle, rise, fwhm = _measure(x, values, derivative, int(peak[i]), float(vertex[i]))
+        middle, rise, fwhm = _measure(
+            x, values, derivative, int(peak[i]), float(vertex[i]), pixels
+        )
         where = np.array(
             [np.interp(middle, x, coords[:, axis]) for axis in range(coords.shape[1])]
         )

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from . import along, checks, export, interpolant, paths
+from . import along, checks, edge_model, export, interpolant, paths
 from . import edges as edge_finding
 from .arraytypes import ChunkedArray, Float64Array
 from .choices import DERIVATIVE_SOURCES
@@ -140,10 +140,14 @@ class Profile:
         samples and of the profile's ``smooth``: an erf step of sigma ``s`` gives
         ``fwhm`` = 2.3548 s and ``rise_width`` = 2.5631 s (within 3 % for
         s >= 3 pixels), a straight ramp over ``w`` pixels ``rise_width`` = 0.8 w
-        and ``fwhm`` = w. Widths are NaN when fewer than 5 finite samples cross
-        the edge or the fit fails; ``distance`` is then the parabola vertex of
-        ``|derivative|`` through the peak and its neighbours (or the samples a
-        pixel away, when samples are at most half a pixel apart).
+        and ``fwhm`` = w. With ``order`` 0 or 1 and ``width`` 1 the step is taken at
+        the pixel centres each sample was interpolated from, and interpolated as it
+        was (the line assumed normal to the edge), so this holds down to w = 2
+        pixels; else (cubic splines, wider lines) from w = 5 or so. Widths are NaN
+        when fewer than 5 finite samples cross the edge or the fit fails; then
+        ``distance`` is the parabola vertex of ``|derivative|`` through the peak
+        and its neighbours (or the samples a pixel away, when samples are at most
+        half a pixel apart).
         ``derivative`` and ``intensity`` are the plotted curves (linear between
         samples) at ``distance``, so a marker drawn there sits on the curve.
 
@@ -198,6 +202,7 @@ class Profile:
             threshold=threshold,
             polarity=polarity,
             select=select,
+            pixels=edge_model.footprint(self.coords, self.spacing, self.settings),
         )
 
     def edge_distances(self, edges: Sequence[Edge]) -> Float64Array:
