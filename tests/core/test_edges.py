@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -171,3 +172,20 @@ def test_edge_distances_rejects_what_is_not_an_edge_of_the_profile():
     far = band(spacing=10.0).find_edges()
     with pytest.raises(ValueError, match="edges"):
         profile.edge_distances(far)
+
+
+def test_a_planes_profile_placed_in_its_stack_still_measures_its_edges():
+    # The panel puts a plane's profile back in its stack's coordinates (one more axis than
+    # its pixel size): the widths then come from the samples' distances alone (the
+    # earlier fit, within 3 % for an erf step of 3 pixels), never from a failing guess of
+    # where the samples came from.
+    image, path = across_edge("erf", 3.0, 30.0)
+    profile = line_profile(image, path, spacing=0.5)
+    placed = dataclasses.replace(
+        profile, coords=np.column_stack([np.full(len(profile), 4.0), profile.coords])
+    )
+    (edge,) = placed.find_edges()
+    (reference,) = profile.find_edges()
+    assert edge.distance == pytest.approx(reference.distance, abs=0.05 * 0.5)
+    assert edge.fwhm == pytest.approx(2.3548 * 3.0 * 0.5, rel=0.03)
+    assert edge.rise_width == pytest.approx(2.5631 * 3.0 * 0.5, rel=0.03)

@@ -135,6 +135,10 @@ def footprint(
         return None
     matrix = np.asarray(spacing, dtype=np.float64)
     matrix = np.diag(matrix) if matrix.ndim == 1 else matrix
+    if matrix.shape != (ndim, ndim):
+        # Coordinates in more axes than the pixel size describes (a plane's profile
+        # placed back in its stack): where the samples came from is not known here.
+        return None
     direction = np.gradient(coords, axis=0) @ matrix.T  # physical, per sample
     length = np.linalg.norm(direction, axis=1, keepdims=True)
     direction = direction / np.where(length > 0, length, 1.0)
