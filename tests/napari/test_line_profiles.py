@@ -127,3 +127,21 @@ def test_csv_of_a_stack_names_units_labels_planes_and_world(viewer, tmp_path):
     record = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
     assert record["image"] == "cells" and record["plane_axes"] == ["t"]
     assert record["units"] == ["s", "µm", "µm"] and record["scale"] == [5.0, 0.5, 0.5]
+
+
+@pytest.mark.parametrize(
+    "placeholders", [None, ("-3", "-2", "-1"), ("axis -3", "axis -2", "axis -1")]
+)
+def test_napari_placeholder_labels_of_any_version_give_the_same_names(viewer, placeholders):
+    # napari names unlabelled axes "-3"... since 0.7 and "axis -3"... before: the CSV's
+    # columns, its record and the legend must not change with the napari a user has.
+    from napari_derivatives._napari.line_profiles import csv_options, plane_label
+
+    image = viewer.add_image(np.zeros((3, 8, 8)), axis_labels=placeholders)
+    shapes = viewer.add_shapes([np.array([[1.0, 1.0], [1.0, 6.0]])], shape_type="line")
+    [(_, profile)] = profile_shapes(viewer, image, shapes)
+    options = csv_options(viewer, image, [profile])
+    assert options["axis_labels"] is None  # profiles_to_csv's own: z, row, col
+    assert options["metadata"]["axis_labels"] == ["z", "row", "col"]
+    assert options["metadata"]["plane_axes"] == ["z"]
+    assert plane_label(viewer, image, profile) == "plane 1"

@@ -11,6 +11,7 @@ from matplotlib.lines import Line2D
 from napari_derivatives import Edge, Profile
 from napari_derivatives._qt.plot.blit import BlitCache
 from napari_derivatives._qt.plot.curves import FastCurve, resize_lines
+from napari_derivatives._qt.plot.figure import PLAIN_WIDTH, SELECTED_WIDTH
 from napari_derivatives._qt.plot.legend import MAX_LEGEND_ENTRIES, CurveLegend
 from napari_derivatives._qt.plot.marks import EdgeMarks
 from napari_derivatives._qt.plot.view import ProfilePlot
@@ -28,13 +29,6 @@ def canvas(qtbot):
 
 def pixels(canvas):
     return np.asarray(canvas.buffer_rgba()).copy()
-
-
-def box_pixels(canvas, box):
-    """Pixels of ``canvas`` inside the display box ``box`` (y up, as matplotlib's)."""
-    height = pixels(canvas).shape[0]
-    x0, y0, x1, y1 = (round(float(v)) for v in box.extents)
-    return pixels(canvas)[height - y1 : height - y0, x0:x1]
 
 
 # --- blit cache ----------------------------------------------------------------------------
@@ -71,30 +65,35 @@ def test_restoring_puts_back_the_axes_without_the_curves(canvas):
     np.testing.assert_array_equal(pixels(canvas), background)
 
 
-def test_the_legend_is_put_back_over_the_curves_from_its_cached_pixels(canvas):
+@pytest.mark.parametrize("width", [PLAIN_WIDTH, SELECTED_WIDTH])
+def test_the_legend_is_put_back_over_the_curves_as_drawing_it_shows_it(canvas, width):
     axes = canvas.figure.axes[0]
     axes.set(xlim=(0, 1), ylim=(0, 1))
-    (sample,) = axes.plot([], [], color="blue", animated=True)
-    legend = axes.legend([sample], ["a"], loc="center", framealpha=1.0)
+    # As the plot's legend: the projecting caps of a selected curve's entry reach
+    # within a few pixels of the frame's edge.
+    (sample,) = axes.plot([], [], color="blue", linewidth=width, animated=True)
+    legend = axes.legend([sample], ["a"], loc="center", fontsize="small", framealpha=1.0)
     legend.set_animated(True)
     canvas.draw()
     cache = BlitCache(canvas)
     cache.save_background([axes.bbox])
     assert not cache.has_legend
     axes.draw_artist(legend)
-    box = legend.get_window_extent()
-    inside = box.padded(-4)
-    clean = box_pixels(canvas, inside)
-    cache.save_legend(legend.get_frame(), box)
+    cache.save_legend(legend.get_frame(), legend.get_window_extent())
     assert cache.has_legend
 
-    # A thick red curve right across the legend, then the blit's legend step.
-    cache.restore_background()
+    # A thick red curve right across the legend and its corners: the blit's legend step
+    # shows what drawing the legend over it shows, to the last pixel.
     (curve,) = axes.plot([0, 1], [0.5, 0.5], color="red", linewidth=40, animated=True)
+    cache.restore_background()
     axes.draw_artist(curve)
-    assert (box_pixels(canvas, inside) != clean).any()
+    axes.draw_artist(legend)
+    drawn = pixels(canvas)
+    cache.restore_background()
+    axes.draw_artist(curve)
+    assert (pixels(canvas) != drawn).any()
     cache.restore_legend()
-    np.testing.assert_array_equal(box_pixels(canvas, inside), clean)
+    np.testing.assert_array_equal(pixels(canvas), drawn)
 
 
 def make_profile(values):

@@ -72,7 +72,7 @@ def package_version() -> str:
         return "unknown"
 
 
-def _default_axis_labels(ndim: int) -> list[str]:
+def default_axis_labels(ndim: int) -> list[str]:
     """Return the last ``ndim`` of ``("z", "row", "col")``, or ``axis_0, ...`` beyond 3 axes."""
     names = ("z", "row", "col")
     return list(names[-ndim:]) if ndim <= 3 else [f"axis_{i}" for i in range(ndim)]
@@ -329,7 +329,7 @@ def profiles_to_csv(
     ndim = profiles[0].coords.shape[1]
     if any(profile.coords.shape[1] != ndim for profile in profiles):
         raise ValueError("`profiles` must all have the same number of coordinate axes")
-    labels = _default_axis_labels(ndim) if axis_labels is None else axis_labels
+    labels = default_axis_labels(ndim) if axis_labels is None else axis_labels
     labels = check_axis_labels(labels, ndim)
     axis_units = checks.units(units, ndim)
     unit = _distance_unit(profiles, axis_units)

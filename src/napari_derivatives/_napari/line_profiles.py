@@ -16,12 +16,13 @@ import numpy as np
 
 from .._core import checks
 from .._core.choices import LENGTH_UNITS
-from .._core.export import check_axis_labels
+from .._core.export import check_axis_labels, default_axis_labels
 from .._core.paths import samples_across
 from .._core.profiles import Profile, line_profile
 from .._core.shapes import pixels_per_unit, rectangle_axis
 from .intensity import read_plane
 from .transforms import (
+    given_axis_labels,
     image_displayed_axes,
     path_in_image,
     physical_unit,
@@ -101,10 +102,9 @@ def profile_shapes(
         The index of each profiled shape in ``shapes.data`` and its profile, whose
         ``coords`` are in the image's full data coordinates and whose ``units`` are
         the layer's along the displayed axes (None for pixels or mixed units). Lines
-        of zero length,
-        lines on a slice outside the image and, with ``width > 1``, lines with a
-        segment that does not move in the plane of the last two axes (along a
-        stack, in 3D display) are skipped; so are rectangles in 3D display.
+        of zero length, lines on a slice outside the image and, with ``width > 1``,
+        lines with a segment that does not move in the plane of the last two axes
+        (along a stack, in 3D display) are skipped; so are rectangles in 3D display.
     """
     lengths = checks.choice(lengths, LENGTH_UNITS, "lengths")
     displayed = image_displayed_axes(viewer, image)
@@ -214,8 +214,8 @@ def plane_label(viewer: napari.Viewer, image: napari.layers.Image, profile: Prof
     if not sliced:
         return ""
     sampled = [int(np.round(profile.coords[0, axis])) for axis in sliced]
-    labels = [str(label) for label in image.axis_labels]
-    if labels != [str(axis) for axis in range(-image.ndim, 0)]:
+    labels = given_axis_labels(image)
+    if labels is not None:
         name = ", ".join(f"{labels[axis]} {k}" for axis, k in zip(sliced, sampled, strict=True))
     elif len(sampled) == 1:
         name = f"plane {sampled[0]}"
@@ -325,9 +325,8 @@ def world_units(image: napari.layers.Image) -> list[str] | None:
 def coordinate_labels(image: napari.layers.Image) -> list[str] | None:
     """Return names for an image's coordinate columns, or None for the default ones.
 
-    napari's placeholder labels (``"-2"``, ``"-1"``) and labels that cannot be CSV
-    column names give None, so that :func:`napari_derivatives.profiles_to_csv`
-    uses ``z, y, x``.
+    napari's placeholder labels (:func:`given_axis_labels`) and labels that cannot be
+    CSV column names give None: :func:`napari_derivatives.profiles_to_csv` uses its own.
 
     Parameters
     ----------
@@ -339,8 +338,8 @@ def coordinate_labels(image: napari.layers.Image) -> list[str] | None:
     list of str or None
         One name per axis of the image's data, or None.
     """
-    labels = [str(label) for label in image.axis_labels]
-    if labels == [str(axis) for axis in range(-image.ndim, 0)]:
+    labels = given_axis_labels(image)
+    if labels is None:
         return None
     try:
         # The CSV's own rules for column names, so that the export never fails on them.
@@ -396,7 +395,8 @@ def csv_options(
     Column names after the layer's axis labels and units (``y_px``, ``y_µm``), world
     coordinates through its transforms, the plane each profile samples for a stack
     (the index of the non-displayed axes' position, C order), and the record of the
-    image (name, scale, units, translate, the plane's axes) for the JSON beside it.
+    image (name, scale, units, translate, the plane's axes) for the JSON beside it,
+    whose axis names are the CSV's (or the user's labels that cannot be columns).
 
     Parameters
     ----------
@@ -414,7 +414,7 @@ def csv_options(
         and ``metadata``.
     """
     labels = coordinate_labels(image)
-    names = labels or [str(label) for label in image.axis_labels]
+    names = labels or given_axis_labels(image) or default_axis_labels(image.ndim)
     units = []
     for axis in range(image.ndim):
         # An axis without a unit has world coordinates all the same (translated, scaled).

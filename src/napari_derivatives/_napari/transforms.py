@@ -36,6 +36,21 @@ def transform_settings(image: napari.layers.Image) -> dict[str, Any]:
     }
 
 
+def given_axis_labels(image: napari.layers.Image) -> list[str] | None:
+    """Return the axis labels of ``image`` as strings, or None for napari's placeholders.
+
+    napari names the axes nobody labelled by their negative index: ``"-2", "-1"``
+    since napari 0.7, ``"axis -2", "axis -1"`` before (napari/napari#8566). Both
+    are placeholders, so that what the plugin names and writes does not depend on
+    the napari version.
+    """
+    labels = [str(label) for label in image.axis_labels]
+    indices = range(-image.ndim, 0)
+    if labels in ([str(i) for i in indices], [f"axis {i}" for i in indices]):
+        return None
+    return labels
+
+
 def physical_unit(image: napari.layers.Image, axes: Sequence[int]) -> str:
     """Return the unit of ``image`` along ``axes``, as a name shows it (``"µm"``).
 

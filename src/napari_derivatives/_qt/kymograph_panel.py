@@ -22,6 +22,7 @@ from napari.utils.theme import get_theme
 from qtpy.QtWidgets import QVBoxLayout, QWidget
 
 from .._napari.kymograph_layers import apply_kymograph_layers, compute_kymograph, kymograph_axes
+from .._napari.transforms import given_axis_labels
 from .export_button import ExportButton
 
 if TYPE_CHECKING:
@@ -132,8 +133,10 @@ class KymographPanel(QWidget):
             The panel's image.
         """
         axes, default = ([], -1) if image is None else kymograph_axes(self._viewer, image)
-        labels = [] if image is None else [str(label) for label in image.axis_labels]
-        choices = [(f"axis {axis} ({labels[axis]})", axis) for axis in axes]
+        labels = None if image is None else given_axis_labels(image)
+        choices = [
+            (f"axis {axis}" + (f" ({labels[axis]})" if labels else ""), axis) for axis in axes
+        ]
         if [value for _, value in choices] != list(self.axis.choices):
             with self.axis.changed.blocked():
                 self.axis.choices = choices

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
-from matplotlib.patches import Patch
+from matplotlib.patches import FancyBboxPatch, Patch
 from matplotlib.transforms import Bbox
 from qtpy.QtCore import QRect
 
@@ -43,7 +43,7 @@ class BlitCache:
         self._background: list[Any] | None = None
         self._renderer: Any = None
         self._size: tuple[int, int] = (0, 0)
-        self._legend: tuple[Patch, Any] | None = None
+        self._legend: tuple[Patch, list[Any]] | None = None
 
     def save_background(self, boxes: Sequence[Bbox]) -> None:
         """Keep the regions ``boxes`` (padded) of a full draw, before the curves are drawn.
@@ -74,9 +74,19 @@ class BlitCache:
         box : Bbox
             The legend's display box.
         """
-        # Inside the frame's line and its rounded corners.
-        inset = frame.get_linewidth() * self._canvas.figure.dpi / 72 + 2.0
-        self._legend = (frame, self._canvas.copy_from_bbox(box.padded(-inset)))
+        # Only what the opaque face covers whole, where no curve can show: the box one
+        # pixel in (regions start on whole pixels) less its rounded corners, as two
+        # bands. The entries, caps of their lines included, lie ``borderpad`` inside.
+        corner = 1.0
+        if isinstance(frame, FancyBboxPatch):
+            style = frame.get_boxstyle()
+            # Round corners of ``rounding_size`` (or ``pad``) times the mutation scale.
+            size: float = getattr(style, "rounding_size", None) or getattr(style, "pad", 0) or 0.0
+            corner += size * frame.get_mutation_scale()
+        x0, y0, x1, y1 = box.extents
+        bands = [Bbox([[x0 + 1, y0 + corner], [x1 - 1, y1 - corner]])]
+        bands.append(Bbox([[x0 + corner, y0 + 1], [x1 - corner, y1 - 1]]))
+        self._legend = (frame, [self._canvas.copy_from_bbox(band) for band in bands])
 
     @property
     def has_legend(self) -> bool:
@@ -113,7 +123,8 @@ class BlitCache:
         if self._legend is not None:
             frame, inside = self._legend
             frame.draw(self._renderer)
-            self._canvas.restore_region(inside)
+            for region in inside:
+                self._canvas.restore_region(region)
 
     def repaint(self, boxes: Sequence[Bbox]) -> None:
         """Ask Qt to repaint the regions ``boxes`` (padded) of the canvas.
