@@ -46,6 +46,7 @@ from .blockwork import (
 from .boundary import axis_slice, extend_ends, fill_block, fold
 from .correlation import add_trend, correlate_valid, one_sided_ends
 from .kernels import Weights, kernel_symmetry, passes
+from .planes import plan
 
 _Task = TypeVar("_Task")
 _Key = TypeVar("_Key", bound=Hashable)
@@ -276,6 +277,32 @@ def _run_blocks(
 
     if dtype != np.float32:
         step_size = max(step_size, block_size)
+    planes = plan(source, chains, mode, central)
+    if planes is not None:
+
+        def planes_buffers() -> list[FloatArray]:
+            own = planes.buffers()
+            own += [np.empty(block_size, dtype=np.float32) for _ in range(n_temporary)]
+            # The scratch block of the combine, in the work dtype.
+            return [*own, np.empty(block_size if combine else 0, dtype=dtype)]
+
+        def planes_block(block: tuple[int, int], own: list[FloatArray]) -> None:
+            start, stop = block
+            block_shape = (stop - start, *shape[1:])
+            temporaries = iter(own[3:])
+            components: dict[Hashable, FloatArray] = {}
+            for key in chains:
+                if key in keep:
+                    target = results[key][start:stop]
+                else:
+                    target = buffer(next(temporaries), block_shape)
+                planes.run(key, start, stop, target, own)
+                components[key] = target
+            if combine is not None:
+                combine(components, start, stop, buffer(own[3 + n_temporary], block_shape))
+
+        _in_parallel(blocks, source.size, planes_buffers, planes_block)
+        return
 
     def buffers() -> list[FloatArray]:
         sizes = (fill_size, step_size, step_size, block_size)
