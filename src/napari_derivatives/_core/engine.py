@@ -46,7 +46,7 @@ from .blockwork import (
 from .boundary import axis_slice, extend_ends, fill_block, fold
 from .correlation import add_trend, correlate_valid, one_sided_ends
 from .kernels import Weights, kernel_symmetry, passes
-from .planes import plan
+from .planes import BUFFERS, plan
 
 _Task = TypeVar("_Task")
 _Key = TypeVar("_Key", bound=Hashable)
@@ -289,7 +289,7 @@ def _run_blocks(
         def planes_block(block: tuple[int, int], own: list[FloatArray]) -> None:
             start, stop = block
             block_shape = (stop - start, *shape[1:])
-            temporaries = iter(own[3:])
+            temporaries = iter(own[BUFFERS:])
             components: dict[Hashable, FloatArray] = {}
             for key in chains:
                 if key in keep:
@@ -299,7 +299,7 @@ def _run_blocks(
                 planes.run(key, start, stop, target, own)
                 components[key] = target
             if combine is not None:
-                combine(components, start, stop, buffer(own[3 + n_temporary], block_shape))
+                combine(components, start, stop, buffer(own[BUFFERS + n_temporary], block_shape))
 
         _in_parallel(blocks, source.size, planes_buffers, planes_block)
         return
