@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 import numba
-import numpy as np
 
 _jit = numba.njit(cache=True, nogil=True, boundscheck=False)
 
@@ -92,12 +91,6 @@ def correlate_rows(
             if first:
                 for j in range(n):
                     o[j] = 0
-
-
-def signatures() -> list[tuple[np.dtype[Any], np.dtype[Any]]]:
-    """Return the (source, output) dtypes the engine calls :func:`correlate_rows` with."""
-    f32, f64 = np.dtype(np.float32), np.dtype(np.float64)
-    return [(f32, f32), (f64, f64), (f64, f32)]
 
 
 # The planes' path (:mod:`.planes`): every chain of passes along the last two axes of a

@@ -35,6 +35,7 @@ from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 
+from . import compiled
 from .arraytypes import AnyArray, Float32Array, FloatArray
 from .blockwork import (
     Combine,
@@ -381,6 +382,34 @@ def _run_blocks(
             combine(components, start, stop, buffer(scratch, block_shape))
 
     _in_parallel(blocks, source.size, buffers, run_block)
+
+
+#: The image dtypes the background warm-up compiles the loops for: as C-contiguous arrays,
+#: writeable and read-only (dask's blocks), and as views of other arrays (crops).
+WARM_DTYPES = ("uint8", "uint16", "float32")
+WARM_OTHER_DTYPES = ("int16", "float64")
+
+
+def _warm_up() -> None:
+    """Run each common kind of image through the compiled loops once (see .compiled)."""
+    for name in WARM_DTYPES + WARM_OTHER_DTYPES:
+        image = np.zeros((2, 6, 6), dtype=name)
+        kinds = [image]
+        if name in WARM_DTYPES:
+            readonly = image.copy()
+            readonly.setflags(write=False)
+            kinds += [readonly, image[:, 1:, 1:]]
+        for kind in kinds:
+            differentiate(
+                kind, (1, 2), (1.0, 1.0, 1.0), "sobel", 1.0, "reflect", wanted=(1, 2), keep=(1, 2)
+            )
+    for dtype in ("float32", "float64"):
+        # A line: the blocks' compiled passes (planes need two axes).
+        line = np.zeros(6, dtype=dtype)
+        differentiate(line, (0,), (1.0,), "sobel", 1.0, "reflect", wanted=(0,), keep=(0,))
+
+
+compiled.add_warm_up(_warm_up)
 
 
 def _first_axis_apart(

@@ -117,7 +117,14 @@ class Planes:
             spare,
             out.reshape(-1, width),
         )
+        compiled.ready(signature(self.source, self.work))
         compiled.count()
+
+
+def signature(stacks: AnyArray, work: np.dtype[Any]) -> tuple[str, ...]:
+    """Return what numba compiles :func:`._jit_kernels.chain_rows` for (dtypes, layout...)."""
+    layout = "C" if stacks.flags.c_contiguous else "A"
+    return ("chain", stacks.dtype.str, work.str, layout, str(stacks.flags.writeable))
 
 
 #: Buffers of a worker before the engine's own (component blocks, scratch).
@@ -192,7 +199,7 @@ def plan(
             (ends_of[0], ends_of[1], ends_of[2]),
             scales,
         )
-    kernels = compiled.kernels()
+    kernels = compiled.kernels(signature(stacks, work))
     if kernels is None or not built:
         return None
     return Planes(
