@@ -680,13 +680,16 @@ def test_blocks_and_threads_change_nothing(method, mode, monkeypatch):
 
 def test_worker_errors_reach_the_caller(monkeypatch):
     import napari_derivatives._core.engine as engine
+    from napari_derivatives._core import planes
 
     def broken(*args, **kwargs):
         raise RuntimeError("pass failed")
 
     monkeypatch.setattr(engine, "BLOCK_BYTES", 1)
     monkeypatch.setattr(engine, "PARALLEL_MIN_PIXELS", 0)
+    # Both paths of the engine: the blocks' passes and the compiled planes' path.
     monkeypatch.setattr(engine, "correlate_valid", broken)
+    monkeypatch.setattr(planes.Planes, "run", broken)
     with pytest.raises(RuntimeError, match="pass failed"):
         gradient(np.zeros((8, 8)), method="sobel")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import compiled
 from .arraytypes import Float32Array, FloatArray
 from .boundary import axis_slice
 from .kernels import Weights, kernel_symmetry
@@ -34,6 +35,8 @@ def correlate_valid(
     """
     if symmetry is None:
         symmetry = kernel_symmetry(weights)
+    if compiled.correlate(source, weights, axis, out, symmetry):
+        return
     radius = weights.size // 2
     length = out.shape[axis]
 

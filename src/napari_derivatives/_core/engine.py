@@ -35,6 +35,7 @@ from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 
+from . import compiled
 from .arraytypes import AnyArray, Float32Array, FloatArray
 from .blockwork import (
     Combine,
@@ -46,6 +47,7 @@ from .blockwork import (
 from .boundary import axis_slice, extend_ends, fill_block, fold
 from .correlation import add_trend, correlate_valid, one_sided_ends
 from .kernels import Weights, kernel_symmetry, passes
+from .planes import BUFFERS, plan
 
 _Task = TypeVar("_Task")
 _Key = TypeVar("_Key", bound=Hashable)
@@ -276,6 +278,32 @@ def _run_blocks(
 
     if dtype != np.float32:
         step_size = max(step_size, block_size)
+    planes = plan(source, chains, mode, central)
+    if planes is not None:
+
+        def planes_buffers() -> list[FloatArray]:
+            own = planes.buffers()
+            own += [np.empty(block_size, dtype=np.float32) for _ in range(n_temporary)]
+            # The scratch block of the combine, in the work dtype.
+            return [*own, np.empty(block_size if combine else 0, dtype=dtype)]
+
+        def planes_block(block: tuple[int, int], own: list[FloatArray]) -> None:
+            start, stop = block
+            block_shape = (stop - start, *shape[1:])
+            temporaries = iter(own[BUFFERS:])
+            components: dict[Hashable, FloatArray] = {}
+            for key in chains:
+                if key in keep:
+                    target = results[key][start:stop]
+                else:
+                    target = buffer(next(temporaries), block_shape)
+                planes.run(key, start, stop, target, own)
+                components[key] = target
+            if combine is not None:
+                combine(components, start, stop, buffer(own[BUFFERS + n_temporary], block_shape))
+
+        _in_parallel(blocks, source.size, planes_buffers, planes_block)
+        return
 
     def buffers() -> list[FloatArray]:
         sizes = (fill_size, step_size, step_size, block_size)
@@ -354,6 +382,34 @@ def _run_blocks(
             combine(components, start, stop, buffer(scratch, block_shape))
 
     _in_parallel(blocks, source.size, buffers, run_block)
+
+
+#: The image dtypes the background warm-up compiles the loops for: as C-contiguous arrays,
+#: writeable and read-only (dask's blocks), and as views of other arrays (crops).
+WARM_DTYPES = ("uint8", "uint16", "float32")
+WARM_OTHER_DTYPES = ("int16", "float64")
+
+
+def _warm_up() -> None:
+    """Run each common kind of image through the compiled loops once (see .compiled)."""
+    for name in WARM_DTYPES + WARM_OTHER_DTYPES:
+        image = np.zeros((2, 6, 6), dtype=name)
+        kinds = [image]
+        if name in WARM_DTYPES:
+            readonly = image.copy()
+            readonly.setflags(write=False)
+            kinds += [readonly, image[:, 1:, 1:]]
+        for kind in kinds:
+            differentiate(
+                kind, (1, 2), (1.0, 1.0, 1.0), "sobel", 1.0, "reflect", wanted=(1, 2), keep=(1, 2)
+            )
+    for dtype in ("float32", "float64"):
+        # A line: the blocks' compiled passes (planes need two axes).
+        line = np.zeros(6, dtype=dtype)
+        differentiate(line, (0,), (1.0,), "sobel", 1.0, "reflect", wanted=(0,), keep=(0,))
+
+
+compiled.add_warm_up(_warm_up)
 
 
 def _first_axis_apart(
