@@ -10,4 +10,8 @@ if ! command -v xvfb-run >/dev/null 2>&1; then
 fi
 # Tell the program it has a virtual screen nobody sees (make demo then saves a screenshot).
 export NAPARI_DERIVATIVES_VIRTUAL_DISPLAY=1
-exec xvfb-run --auto-servernum --server-args="-screen 0 1600x1000x24 +extension GLX" "$@"
+# xvfb-run takes the first display number without a lock file: two runs started at once (.ci/run
+# runs two at a time) could both take it, and the second Xvfb fails. Each starts its search at a
+# number of its own.
+exec xvfb-run --auto-servernum --server-num=$((100 + $$ % 800)) \
+    --server-args="-screen 0 1600x1000x24 +extension GLX" "$@"
