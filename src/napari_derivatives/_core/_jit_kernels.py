@@ -210,24 +210,35 @@ def _extend_ends(line: Any, radius: int, ends: Any) -> None:
 
 @_jit
 def _pass_rows(ring: Any, first: int, w: Any, symmetry: int, dst: Any) -> None:
-    """Pass along y: ``dst`` from the ring's rows ``first, first + 1, ...`` (cyclic)."""
+    """Pass along y: ``dst`` from the ring's rows ``first, first + 1, ...`` (cyclic).
+
+    ``dst`` has the rows' dtype, so each value is rounded as the numpy engine rounds
+    it: the centre's product, then each pair's, outermost first.
+    """
     r = w.size // 2
     span = ring.shape[0]
     n = dst.size
+    started = False
     if symmetry == 1:
         centre = ring[(first + r) % span]
         c = w[r]
-        for j in range(n):
-            dst[j] = centre[j] * c
         for k in range(r, 0, -1):
             wk = w[r + k]
-            if wk != 0:
-                minus = ring[(first + r - k) % span]
-                plus = ring[(first + r + k) % span]
+            if wk == 0:
+                continue
+            minus = ring[(first + r - k) % span]
+            plus = ring[(first + r + k) % span]
+            if not started:
+                for j in range(n):
+                    dst[j] = centre[j] * c + (minus[j] + plus[j]) * wk
+                started = True
+            else:
                 for j in range(n):
                     dst[j] = dst[j] + (minus[j] + plus[j]) * wk
+        if not started:
+            for j in range(n):
+                dst[j] = centre[j] * c
         return
-    started = False
     for k in range(r, 0, -1):
         wk = w[r + k]
         if wk == 0:
@@ -248,23 +259,30 @@ def _pass_rows(ring: Any, first: int, w: Any, symmetry: int, dst: Any) -> None:
 
 @_jit
 def _pass_line(line: Any, w: Any, symmetry: int, dst: Any) -> None:
-    """Pass along x: ``dst`` from ``line``, ``2 * radius`` longer."""
+    """Pass along x: ``dst`` from ``line``, ``2 * radius`` longer, as :func:`_pass_rows`."""
     r = w.size // 2
     n = dst.size
+    started = False
     if symmetry == 1:
         centre = line[r : r + n]
         c = w[r]
-        for j in range(n):
-            dst[j] = centre[j] * c
         for k in range(r, 0, -1):
             wk = w[r + k]
-            if wk != 0:
-                minus = line[r - k : r - k + n]
-                plus = line[r + k : r + k + n]
+            if wk == 0:
+                continue
+            minus = line[r - k : r - k + n]
+            plus = line[r + k : r + k + n]
+            if not started:
+                for j in range(n):
+                    dst[j] = centre[j] * c + (minus[j] + plus[j]) * wk
+                started = True
+            else:
                 for j in range(n):
                     dst[j] = dst[j] + (minus[j] + plus[j]) * wk
+        if not started:
+            for j in range(n):
+                dst[j] = centre[j] * c
         return
-    started = False
     for k in range(r, 0, -1):
         wk = w[r + k]
         if wk == 0:

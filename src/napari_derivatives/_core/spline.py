@@ -45,6 +45,7 @@ from . import blockwork, engine
 from .arraytypes import AnyArray, Float32Array, FloatArray
 from .boundary import axis_slice, extend_ends
 from .choices import WRAP_MODES
+from .threads import worker_count
 
 #: The pole of the cubic B-spline prefilter.
 POLE = math.sqrt(3.0) - 2.0
@@ -180,7 +181,7 @@ def _prefilter_in_blocks(coefficients: FloatArray, axis: int, pad: int, mode: st
         _prefilter(padded, axis, threads=False)
         block[...] = padded[inside]
 
-    workers = engine.worker_count(len(starts), coefficients.size)
+    workers = worker_count(len(starts), coefficients.size)
     if workers == 1:
         for start in starts:
             run(start)
@@ -206,7 +207,7 @@ def _prefilter(padded: FloatArray, axis: int, *, threads: bool = True) -> None:
             part = lines[start : start + step]
             ndimage.spline_filter1d(part, 3, axis=1, output=part, mode="mirror")
 
-        workers = engine.worker_count(len(starts), padded.size) if threads else 1
+        workers = worker_count(len(starts), padded.size) if threads else 1
         if workers == 1:
             for start in starts:
                 run(start)
