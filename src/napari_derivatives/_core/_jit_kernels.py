@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import numba
+import numpy as np
 
 _jit = numba.njit(cache=True, nogil=True, boundscheck=False)
 
@@ -136,6 +137,75 @@ def _reflect(dst: Any, reflected: Any) -> None:
         dst[j] = dst[j] - reflected[j]
 
 
+def _direct_pass(cast: Any) -> Any:
+    """Return a pass over rows of the image read in its own dtype, ``cast`` to the work's.
+
+    The rows are ``src[p, z0 + k dz, q0 + k dy]`` for tap ``k``; each sample is
+    converted as numpy converts it, then combined as :func:`_pass_rows` combines rows.
+    """
+
+    @_jit
+    def passed(
+        src: Any, p: int, z0: int, q0: int, dz: int, dy: int, w: Any, symmetry: int, dst: Any
+    ) -> None:
+        r = w.size // 2
+        n = dst.size
+        started = False
+        if symmetry == 1:
+            centre = src[p, z0 + r * dz, q0 + r * dy]
+            c = w[r]
+            for k in range(r, 0, -1):
+                wk = w[r + k]
+                if wk == 0:
+                    continue
+                minus = src[p, z0 + (r - k) * dz, q0 + (r - k) * dy]
+                plus = src[p, z0 + (r + k) * dz, q0 + (r + k) * dy]
+                if not started:
+                    for j in range(n):
+                        dst[j] = cast(centre[j]) * c + (cast(minus[j]) + cast(plus[j])) * wk
+                    started = True
+                else:
+                    for j in range(n):
+                        dst[j] = dst[j] + (cast(minus[j]) + cast(plus[j])) * wk
+            if not started:
+                for j in range(n):
+                    dst[j] = cast(centre[j]) * c
+            return
+        for k in range(r, 0, -1):
+            wk = w[r + k]
+            if wk == 0:
+                continue
+            minus = src[p, z0 + (r - k) * dz, q0 + (r - k) * dy]
+            plus = src[p, z0 + (r + k) * dz, q0 + (r + k) * dy]
+            if not started:
+                for j in range(n):
+                    dst[j] = (cast(plus[j]) - cast(minus[j])) * wk
+                started = True
+            else:
+                for j in range(n):
+                    dst[j] = dst[j] + (cast(plus[j]) - cast(minus[j])) * wk
+        if not started:
+            for j in range(n):
+                dst[j] = 0
+
+    return passed
+
+
+_direct32 = _direct_pass(np.float32)
+_direct64 = _direct_pass(np.float64)
+
+
+@_jit
+def _direct(
+    src: Any, p: int, z0: int, q0: int, dz: int, dy: int, w: Any, symmetry: int, dst: Any
+) -> None:
+    """Pass along z (``dz = 1``) or y (``dy = 1``) straight from the image's rows."""
+    if w.itemsize == 4:
+        _direct32(src, p, z0, q0, dz, dy, w, symmetry, dst)
+    else:
+        _direct64(src, p, z0, q0, dz, dy, w, symmetry, dst)
+
+
 @_jit
 def _z_passed(
     src: Any,
@@ -150,10 +220,13 @@ def _z_passed(
     tmp: Any,
 ) -> None:
     """Write row ``(z, q)`` after the pass along z (converted only, without one)."""
+    rz = wz.size // 2
+    if wz.size and rz <= z < src.shape[1] - rz:
+        _direct(src, p, z - rz, q, 1, 0, wz, sym_z, dst)
+        return
     if wz.size == 0:
         _converted(src, p, z, q, zends, 0, dst, tmp)
         return
-    rz = wz.size // 2
     for k in range(2 * rz + 1):
         _converted(src, p, z - rz + k, q, zends, rz, zring[k], tmp)
     _pass_rows(zring, 0, wz, sym_z, dst)
@@ -317,9 +390,17 @@ def _head(
     dst: Any,
     tmp: Any,
 ) -> None:
-    """Write row ``y`` after the passes along z and y (those there are) into ``dst``."""
+    """Write row ``y`` after the passes along z and y (those there are) into ``dst``.
+
+    The pass along y reads the image's rows themselves where it can (a plane, away from
+    its ends), else the ring's rows.
+    """
     if wy.size:
-        _pass_rows(ring, y - wy.size // 2, wy, sym_y, dst)
+        ry = wy.size // 2
+        if wz.size == 0 and ry <= y < src.shape[2] - ry:
+            _direct(src, p, z, y - ry, 0, 1, wy, sym_y, dst)
+        else:
+            _pass_rows(ring, y - ry, wy, sym_y, dst)
     else:
         _z_passed(src, p, z, y, wz, sym_z, zends, zring, dst, tmp)
 
@@ -375,18 +456,25 @@ def chain_rows(
         z = (g // size_y) % size_z
         ya = g % size_y
         yb = min(size_y, ya + g1 - g)
-        if wy.size:
+        # Volumes keep a ring of z-passed rows; planes read their rows where they lie,
+        # and fill the ring only for the rows near their ends.
+        if wy.size and wz.size:
             for q in range(ya - ry, ya + ry):
                 _y_ring_row(
                     src, p, z, q, wz, sym_z, zends, yends, ry, zring, ring[q % span], spare
                 )
         for y in range(ya, yb):
             o = out[g - g0 + y - ya]
-            if wy.size:
+            if wy.size and wz.size:
                 q = y + ry
                 _y_ring_row(
                     src, p, z, q, wz, sym_z, zends, yends, ry, zring, ring[q % span], spare
                 )
+            elif wy.size and not ry <= y < size_y - ry:
+                for q in range(y - ry, y + ry + 1):
+                    _y_ring_row(
+                        src, p, z, q, wz, sym_z, zends, yends, ry, zring, ring[q % span], spare
+                    )
             if wx.size:
                 _head(src, p, z, y, wz, sym_z, zends, zring, ring, wy, sym_y, inner, spare[0])
                 _extend_ends(mid, rx, xends)
