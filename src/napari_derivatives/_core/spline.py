@@ -39,7 +39,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy import ndimage
 
 from . import blockwork, engine
 from .arraytypes import AnyArray, Float32Array, FloatArray
@@ -94,6 +93,8 @@ def differentiate(
 
     Parameters are those of :func:`.engine.differentiate`; ``array`` is never modified.
     """
+    from scipy import ndimage
+
     dtype = blockwork.work_dtype(array.dtype)
     outer = 1 if mode in _OUTER_MODES else 0
     coefficients, missing = _coefficients(array, axes, mode, dtype, outer)
@@ -204,6 +205,8 @@ def _prefilter(padded: FloatArray, axis: int, *, threads: bool = True) -> None:
         starts = range(0, lines.shape[0], step)
 
         def run(start: int) -> None:
+            from scipy import ndimage
+
             part = lines[start : start + step]
             ndimage.spline_filter1d(part, 3, axis=1, output=part, mode="mirror")
 
