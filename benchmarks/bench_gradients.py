@@ -353,7 +353,7 @@ def run(quick: bool) -> str:
         "whole rows, and filters the later axes in place, a block of rows at a time",
         "(`_core/spline.py`); then the engine's 3-tap passes run on them.",
         "That image plus the engine's few MiB of block buffers is why the spline's memory",
-        "row may exceed the budget of outputs plus one image by about 2 %.",
+        "row may exceed the budget of outputs plus one image by a few MiB.",
         "",
         "### Large sigma",
         "",
