@@ -147,8 +147,9 @@ def plan(
     ndim = source.ndim
     if ndim < 2 or not isinstance(source, np.ndarray) or source.dtype.kind not in "biuf":
         return None
-    if source.dtype == np.float16 or source.size == 0:
+    if source.dtype == np.float16 or not source.dtype.isnative or source.size == 0:
         return None
+    source = np.asarray(source)  # a memmap or other subclass: its plain ndarray view
     used = sorted({step.axis for steps in chains.values() for step in steps})
     volume = ndim >= 3 and used[0] == ndim - 3
     if used[0] < ndim - (3 if volume else 2):
