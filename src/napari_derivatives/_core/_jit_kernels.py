@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import numba
+import numba.extending
 import numpy as np
 
 _jit = numba.njit(cache=True, nogil=True, boundscheck=False)
@@ -137,40 +138,39 @@ def _reflect(dst: Any, reflected: Any) -> None:
         dst[j] = dst[j] - reflected[j]
 
 
-def _direct_pass(cast: Any) -> Any:
-    """Return a pass over rows of the image read in its own dtype, ``cast`` to the work's.
+def _as_work(w: Any, value: Any) -> Any:
+    """``value`` converted to the dtype of the weights ``w`` (compiled: see below)."""
+    return w.dtype.type(value)
+
+
+@numba.extending.overload(_as_work)
+def _as_work_compiled(w: Any, value: Any) -> Any:
+    # Chosen when the types are known, so each signature compiles one conversion.
+    def to_float32(w: Any, value: Any) -> Any:
+        return np.float32(value)
+
+    def to_float64(w: Any, value: Any) -> Any:
+        return np.float64(value)
+
+    return to_float32 if w.dtype == numba.float32 else to_float64
+
+
+@_jit
+def _direct(
+    src: Any, p: int, z0: int, q0: int, dz: int, dy: int, w: Any, symmetry: int, dst: Any
+) -> None:
+    """Pass along z (``dz = 1``) or y (``dy = 1``) straight from the image's rows.
 
     The rows are ``src[p, z0 + k dz, q0 + k dy]`` for tap ``k``; each sample is
-    converted as numpy converts it, then combined as :func:`_pass_rows` combines rows.
+    converted to the weights' dtype as numpy converts it, then combined as
+    :func:`_pass_rows` combines rows.
     """
-
-    @_jit
-    def passed(
-        src: Any, p: int, z0: int, q0: int, dz: int, dy: int, w: Any, symmetry: int, dst: Any
-    ) -> None:
-        r = w.size // 2
-        n = dst.size
-        started = False
-        if symmetry == 1:
-            centre = src[p, z0 + r * dz, q0 + r * dy]
-            c = w[r]
-            for k in range(r, 0, -1):
-                wk = w[r + k]
-                if wk == 0:
-                    continue
-                minus = src[p, z0 + (r - k) * dz, q0 + (r - k) * dy]
-                plus = src[p, z0 + (r + k) * dz, q0 + (r + k) * dy]
-                if not started:
-                    for j in range(n):
-                        dst[j] = cast(centre[j]) * c + (cast(minus[j]) + cast(plus[j])) * wk
-                    started = True
-                else:
-                    for j in range(n):
-                        dst[j] = dst[j] + (cast(minus[j]) + cast(plus[j])) * wk
-            if not started:
-                for j in range(n):
-                    dst[j] = cast(centre[j]) * c
-            return
+    r = w.size // 2
+    n = dst.size
+    started = False
+    if symmetry == 1:
+        centre = src[p, z0 + r * dz, q0 + r * dy]
+        c = w[r]
         for k in range(r, 0, -1):
             wk = w[r + k]
             if wk == 0:
@@ -179,31 +179,34 @@ def _direct_pass(cast: Any) -> Any:
             plus = src[p, z0 + (r + k) * dz, q0 + (r + k) * dy]
             if not started:
                 for j in range(n):
-                    dst[j] = (cast(plus[j]) - cast(minus[j])) * wk
+                    dst[j] = (
+                        _as_work(w, centre[j]) * c
+                        + (_as_work(w, minus[j]) + _as_work(w, plus[j])) * wk
+                    )
                 started = True
             else:
                 for j in range(n):
-                    dst[j] = dst[j] + (cast(plus[j]) - cast(minus[j])) * wk
+                    dst[j] = dst[j] + (_as_work(w, minus[j]) + _as_work(w, plus[j])) * wk
         if not started:
             for j in range(n):
-                dst[j] = 0
-
-    return passed
-
-
-_direct32 = _direct_pass(np.float32)
-_direct64 = _direct_pass(np.float64)
-
-
-@_jit
-def _direct(
-    src: Any, p: int, z0: int, q0: int, dz: int, dy: int, w: Any, symmetry: int, dst: Any
-) -> None:
-    """Pass along z (``dz = 1``) or y (``dy = 1``) straight from the image's rows."""
-    if w.itemsize == 4:
-        _direct32(src, p, z0, q0, dz, dy, w, symmetry, dst)
-    else:
-        _direct64(src, p, z0, q0, dz, dy, w, symmetry, dst)
+                dst[j] = _as_work(w, centre[j]) * c
+        return
+    for k in range(r, 0, -1):
+        wk = w[r + k]
+        if wk == 0:
+            continue
+        minus = src[p, z0 + (r - k) * dz, q0 + (r - k) * dy]
+        plus = src[p, z0 + (r + k) * dz, q0 + (r + k) * dy]
+        if not started:
+            for j in range(n):
+                dst[j] = (_as_work(w, plus[j]) - _as_work(w, minus[j])) * wk
+            started = True
+        else:
+            for j in range(n):
+                dst[j] = dst[j] + (_as_work(w, plus[j]) - _as_work(w, minus[j])) * wk
+    if not started:
+        for j in range(n):
+            dst[j] = 0
 
 
 @_jit
