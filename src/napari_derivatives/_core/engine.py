@@ -326,29 +326,20 @@ def _run_blocks(
     in_parallel(blocks, source.size, buffers, run_block)
 
 
-#: The image dtypes the background warm-up compiles the loops for: as C-contiguous arrays,
-#: writeable and read-only (dask's blocks), and as views of other arrays (crops).
-WARM_DTYPES = ("uint8", "uint16", "float32")
-WARM_OTHER_DTYPES = ("int16", "float64")
+#: The image dtypes the background warm-up compiles the planes' loop for (C-contiguous,
+#: writeable: what napari's layers and the readers hold). Other kinds compile when first
+#: met, in a worker thread, while the main thread uses the numpy engine meanwhile. The
+#: warm-up is kept short: while numba compiles, it holds the GIL for part of the time.
+WARM_DTYPES = ("uint16", "uint8", "float32")
 
 
 def _warm_up() -> None:
     """Run each common kind of image through the compiled loops once (see .compiled)."""
-    for name in WARM_DTYPES + WARM_OTHER_DTYPES:
+    for name in WARM_DTYPES:
         image = np.zeros((2, 6, 6), dtype=name)
-        kinds = [image]
-        if name in WARM_DTYPES:
-            readonly = image.copy()
-            readonly.setflags(write=False)
-            kinds += [readonly, image[:, 1:, 1:]]
-        for kind in kinds:
-            differentiate(
-                kind, (1, 2), (1.0, 1.0, 1.0), "sobel", 1.0, "reflect", wanted=(1, 2), keep=(1, 2)
-            )
-    for dtype in ("float32", "float64"):
-        # A line: the blocks' compiled passes (planes need two axes).
-        line = np.zeros(6, dtype=dtype)
-        differentiate(line, (0,), (1.0,), "sobel", 1.0, "reflect", wanted=(0,), keep=(0,))
+        differentiate(
+            image, (1, 2), (1.0, 1.0, 1.0), "sobel", 1.0, "reflect", wanted=(1, 2), keep=(1, 2)
+        )
 
 
 compiled.add_warm_up(_warm_up)
