@@ -161,3 +161,49 @@ def _run(
         *src, *dst, shape, axis, weights.astype(source.dtype), symmetry, 0, rows
     )
     return True
+
+
+_second: ModuleType | None = None
+_second_ready = False
+_second_lock = threading.Lock()
+_second_loading: threading.Thread | None = None
+
+
+def _load_second(warm: bool) -> None:
+    """Import the second order's loops; ``warm``: compile the common signatures too."""
+    global _second, _second_ready
+    with _second_lock:
+        if _second is None:
+            try:
+                from . import _jit_second
+            except ImportError:
+                return
+            _second = _jit_second
+        if warm and not _second_ready:
+            _second.warm_up()
+            _second_ready = True
+
+
+def second_order() -> ModuleType | None:
+    """Return the second order's compiled loops (:mod:`._jit_second`), or None.
+
+    None where the numpy path must run: numba missing or turned off, or inside
+    :func:`unless_loading` until a background thread has compiled the loops for the
+    common dtypes (so a click never waits for the compiler). Elsewhere the loops are
+    imported at once and compiled for the arguments they get (cached on disk).
+    """
+    global _second_loading
+    if not enabled():
+        return None
+    if _second_ready:
+        return _second
+    if _no_wait.get():
+        with _lock:
+            if _second_loading is None:
+                _second_loading = threading.Thread(
+                    target=_load_second, args=(True,), name="napari-derivatives-jit-2", daemon=True
+                )
+                _second_loading.start()
+        return None
+    _load_second(False)
+    return _second

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from . import compiled
 from .arraytypes import Float32Array, FloatArray
 
 _THIRD = np.float32(1.0 / 3.0)
@@ -37,6 +38,8 @@ def symmetric_eigenvalues(upper: Sequence[FloatArray], out: Sequence[Float32Arra
         One per eigenvalue (1, 2 or 3), largest first: ``l1 >= l2 >= l3``.
     """
     size = {1: 1, 3: 2, 6: 3}[len(upper)]
+    if size > 1 and _compiled(upper, out):
+        return
     if size == 1:
         np.copyto(out[0], upper[0], casting="same_kind")
     elif size == 2:
@@ -45,6 +48,23 @@ def symmetric_eigenvalues(upper: Sequence[FloatArray], out: Sequence[Float32Arra
     else:
         a, d, e, b, f, c = upper
         _eigenvalues_3x3(a, d, e, b, f, c, out)
+
+
+def _compiled(upper: Sequence[FloatArray], out: Sequence[Float32Array]) -> bool:
+    """Run the compiled closed forms (:mod:`._jit_second`); False where they cannot."""
+    if any(o.dtype != np.float32 or not o.flags.c_contiguous for o in out):
+        return False
+    loops = compiled.second_order()
+    if loops is None:
+        return False
+    flat = [np.ascontiguousarray(entry, dtype=np.float32).reshape(-1) for entry in upper]
+    outputs = [o.reshape(-1) for o in out]
+    if len(out) == 2:
+        loops.eigenvalues_2x2(*flat, *outputs)
+    else:
+        loops.eigenvalues_3x3(*flat, *outputs)
+    compiled.count()
+    return True
 
 
 def _eigenvalues_2x2(
