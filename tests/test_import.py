@@ -10,7 +10,8 @@ def test_import_loads_no_qt_and_no_napari():
     code = (
         "import sys, napari_derivatives as nd; "
         "nd.gradient, nd.line_profile; "
-        "bad = sorted(m for m in ('qtpy', 'PyQt5', 'PyQt6', 'PySide6', 'napari', 'magicgui') "
+        "bad = sorted(m for m in ('qtpy', 'PyQt5', 'PyQt6', 'PySide6', 'napari', 'magicgui', "
+        "'numba') "
         "if m in sys.modules); "
         "print(','.join(bad))"
     )

@@ -415,31 +415,3 @@ def hessian_slices(
                     comp[0, i], comp[1, i], comp[2, i], comp[3, i], comp[4, i], comp[5, i],
                     eig[0, z, i], eig[1, z, i], eig[2, z, i],
                 )  # fmt: skip
-
-
-def warm_up() -> None:
-    """Compile (or read from the cache) the loops for 8- and 16-bit, float32 and float64 images."""
-    codes = np.zeros((3, 2), dtype=np.int64)
-    for dtype in (np.uint8, np.uint16, np.float32, np.float64):
-        work = np.float64 if dtype == np.float64 else np.float32
-        src = np.zeros((3, 2, 4), dtype=dtype)
-        w = np.array([0.25, 0.5, 0.25], dtype=work)
-        none = np.zeros((0, 1, 1, 1), dtype=np.float32)
-        window = np.array([0.25, 0.5, 0.25], dtype=np.float32)
-        structure_slices(
-            src, 0, 3, (w,) * 6, (codes,) * 3, (window,) * 3, (codes,) * 3,
-            np.zeros((3, 2, 4), work), np.zeros(3, np.int64),
-            (np.zeros((2, 4, 4), work), np.zeros(6, work), np.zeros(4, work)),
-            np.zeros((3, 3, 2, 4), np.float32), np.zeros(3, np.int64),
-            (np.zeros((4, 4), np.float32), np.zeros(6, np.float32), np.zeros((6, 2, 4), "f4")),
-            none, np.zeros((3, 3, 2, 4), np.float32), none, none, 0,
-        )  # fmt: skip
-        hessian_slices(
-            src, 0, 3, (w,) * 9, (codes,) * 3, np.full((6, 3), 0, np.int64),
-            np.zeros((3, 2, 4), work), np.zeros(3, np.int64),
-            (np.zeros((3, 4, 4), work), np.zeros(6, work), np.zeros(4, work)),
-            np.zeros((6, 2, 4), np.float32), none, np.full(6, -1, np.int64), none, none,
-        )  # fmt: skip
-    flat = np.zeros(4, dtype=np.float32)
-    eigenvalues_2x2(flat, flat, flat, flat.copy(), flat.copy())
-    eigenvalues_3x3(*(flat,) * 6, flat.copy(), flat.copy(), flat.copy())

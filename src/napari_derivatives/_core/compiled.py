@@ -1,21 +1,22 @@
-"""The engine's compiled passes: numba loops when numba is there, loaded off the GUI thread.
+"""The engine's compiled loops (numba): loaded when first needed, never on the GUI thread.
 
-Every pass of the engine (:func:`.correlation.correlate_valid`, symmetric and
-antisymmetric kernels: every operator's) runs as one compiled loop over contiguous rows
-instead of a few numpy calls per pair of taps. The values are identical bit for bit:
-the loops do the numpy engine's operations in its order. So the numpy engine stays as
-the fallback where numba is missing, disabled or not loaded yet, and the tests compare
-the two.
+Two paths run them: the planes' path (:mod:`.planes`: each chain of passes along the
+last two or three axes in one loop per block, read from the image's own dtype) and
+the blocks' passes (:func:`.correlation.correlate_valid`, for what the planes' path
+does not take). Both do the numpy engine's operations in its order, so the values are
+identical bit for bit: the numpy engine is the fallback wherever numba is missing,
+turned off or not loaded yet, and the tests compare the two.
 
-Loading. ``import napari_derivatives`` does not import numba. The first pass imports
-numba and the compiled loops, which numba caches on disk (in the package's
-``__pycache__``, or a user cache folder when that is read-only): about 1 s with a warm
-cache, a few seconds the first time. :func:`warm_up` does it in a background thread
-(the widgets call it when they open); code on the GUI thread runs inside
-:func:`unless_loading`, which uses the numpy engine until the loops are loaded, so a
-click never waits for a compiler.
+Loading. ``import napari_derivatives`` does not import numba. The first call that
+needs a loop imports numba and compiles the loop for the image's dtype and layout, or
+reads it from numba's disk cache (the package's ``__pycache__``, or the user's cache
+folder when that is read-only). The widgets call :func:`protect_main_thread` when they
+open: a background thread then compiles the common dtypes (:func:`_start_warm_up`), and the
+main thread (napari's GUI) runs the numpy engine for any loop not loaded yet, so a
+click never waits for a compiler. :func:`unless_loading` does the same for a block of
+code on any thread.
 
-``NAPARI_DERIVATIVES_JIT=0`` in the environment turns the compiled passes off.
+``NAPARI_DERIVATIVES_JIT=0`` in the environment turns the compiled loops off.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from types import ModuleType
 from typing import Any
@@ -36,10 +37,15 @@ from .arraytypes import FloatArray
 calls = 0
 
 _lock = threading.Lock()
+_start_lock = threading.Lock()
 _loaded: ModuleType | None = None
 _failed = False
 _loading: threading.Thread | None = None
 _no_wait: ContextVar[bool] = ContextVar("no_wait", default=False)
+_protect_main = False
+# Signatures (a name and dtypes) that have run once in this process: compiled or read
+# from the cache, so they run at once from now on.
+_ready: set[tuple[str, ...]] = set()
 
 
 def enabled() -> bool:
@@ -48,40 +54,71 @@ def enabled() -> bool:
 
 
 def _load() -> ModuleType | None:
-    """Import numba and the loops, compiling each signature once (or reading the cache)."""
+    """Import numba and the loops (each signature compiles, or loads, on its first call)."""
     global _loaded, _failed
     with _lock:
         if _loaded is None and not _failed:
             try:
-                from . import _jit_kernels as kernels
-
-                for source, out in kernels.signatures():
-                    _run(kernels, np.zeros((2, 3), source), np.zeros((2, 1), out), 1)
+                from . import _jit_kernels
             except ImportError:
                 _failed = True
             else:
-                _loaded = kernels
+                _loaded = _jit_kernels
     return _loaded
 
 
-def warm_up() -> None:
-    """Load the compiled loops in a background thread, once (returns at once)."""
-    global _loading
-    if not enabled() or _loaded is not None:
+#: What the warm-up runs once numba is imported: small runs of the engine's paths.
+_warm_tasks: list[Callable[[], None]] = []
+
+
+def add_warm_up(task: Callable[[], None]) -> None:
+    """Run ``task`` (small inputs through compiled loops) in the background warm-up."""
+    _warm_tasks.append(task)
+
+
+def _warm() -> None:
+    if _load() is None:
         return
-    with _lock:
+    for task in _warm_tasks:
+        task()
+
+
+def _start_warm_up() -> None:
+    """Load and compile the loops in a background thread, once (returns at once)."""
+    global _loading
+    if not enabled():
+        return
+    with _start_lock:
         if _loading is None:
-            _loading = threading.Thread(target=_load, name="napari-derivatives-jit", daemon=True)
+            _loading = threading.Thread(target=_warm, name="napari-derivatives-jit", daemon=True)
             _loading.start()
 
 
-def loaded() -> bool:
-    return _loaded is not None
+def protect_main_thread() -> None:
+    """From now on, never compile on the main thread (napari's GUI thread); warm up.
+
+    On the main thread, a signature not loaded yet runs on the numpy engine (the same
+    values) while the warm-up loads it in the background. The widgets call this when
+    they open, so neither a click, nor napari drawing a lazy layer, nor a macro in the
+    console waits for a compiler.
+    """
+    global _protect_main
+    _protect_main = True
+    _start_warm_up()
+
+
+def ready(signature: tuple[str, ...]) -> None:
+    """Record that ``signature`` has run once: it runs at once from now on."""
+    _ready.add(signature)
 
 
 @contextlib.contextmanager
 def unless_loading() -> Iterator[None]:
-    """Run the numpy engine inside this block while the compiled loops are not loaded."""
+    """Inside this block, use the numpy engine wherever a loop would compile first.
+
+    For code on the GUI thread: a click never waits for a compiler. The loops load in
+    the background (:func:`_start_warm_up`) meanwhile, and serve the next click.
+    """
     token = _no_wait.set(True)
     try:
         yield
@@ -95,14 +132,20 @@ def count() -> None:
     calls += 1
 
 
-def kernels() -> ModuleType | None:
-    """Return the compiled loops' module, or None where the numpy engine must run."""
-    if _loaded is not None:
-        return _loaded
+def kernels(signature: tuple[str, ...]) -> ModuleType | None:
+    """Return the compiled loops' module for ``signature``, or None: the numpy engine runs.
+
+    Outside :func:`unless_loading` this imports numba and compiles the signature (or
+    reads it from the disk cache) if needed; inside, it returns None until that has
+    happened, and starts the warm-up.
+    """
     if not enabled():
         return None
-    if _no_wait.get():
-        warm_up()
+    waits = _no_wait.get() or (
+        _protect_main and threading.current_thread() is threading.main_thread()
+    )
+    if waits and (_loaded is None or signature not in _ready):
+        _start_warm_up()
         return None
     return _load()
 
@@ -133,9 +176,11 @@ def correlate(
     """
     if symmetry not in (1, -1) or out.size == 0 or source.dtype.kind != "f":
         return False
-    loops = kernels()
+    signature = ("rows", source.dtype.str, out.dtype.str)
+    loops = kernels(signature)
     if loops is None or not _run(loops, source, out, symmetry, weights, axis):
         return False
+    ready(signature)
     count()
     return True
 
@@ -145,11 +190,9 @@ def _run(
     source: FloatArray,
     out: FloatArray,
     symmetry: int,
-    weights: FloatArray | None = None,
-    axis: int = -1,
+    weights: FloatArray,
+    axis: int,
 ) -> bool:
-    if weights is None:
-        weights = np.array([0.5, 0.0, -0.5]) if symmetry == -1 else np.array([1.0, 1.0, 1.0])
     src = _flat(source)
     dst = _flat(out)
     if src is None or dst is None:
@@ -164,46 +207,30 @@ def _run(
 
 
 _second: ModuleType | None = None
-_second_ready = False
-_second_lock = threading.Lock()
-_second_loading: threading.Thread | None = None
 
 
-def _load_second(warm: bool) -> None:
-    """Import the second order's loops; ``warm``: compile the common signatures too."""
-    global _second, _second_ready
-    with _second_lock:
-        if _second is None:
+def second_order(signature: tuple[str, ...]) -> ModuleType | None:
+    """Return the second order's compiled loops (:mod:`._jit_second`), or None.
+
+    As :func:`kernels` for the engine's loops: None where numba is missing or turned
+    off, and where a compile could keep the GUI thread waiting (``signature`` not run
+    yet in this process); the caller then runs the numpy path. Call :func:`ready` with
+    ``signature`` once it has run.
+    """
+    global _second
+    if not enabled():
+        return None
+    waits = _no_wait.get() or (
+        _protect_main and threading.current_thread() is threading.main_thread()
+    )
+    if waits and (_second is None or signature not in _ready):
+        _start_warm_up()
+        return None
+    if _second is None:
+        with _lock:
             try:
                 from . import _jit_second
             except ImportError:
-                return
+                return None
             _second = _jit_second
-        if warm and not _second_ready:
-            _second.warm_up()
-            _second_ready = True
-
-
-def second_order() -> ModuleType | None:
-    """Return the second order's compiled loops (:mod:`._jit_second`), or None.
-
-    None where the numpy path must run: numba missing or turned off, or inside
-    :func:`unless_loading` until a background thread has compiled the loops for the
-    common dtypes (so a click never waits for the compiler). Elsewhere the loops are
-    imported at once and compiled for the arguments they get (cached on disk).
-    """
-    global _second_loading
-    if not enabled():
-        return None
-    if _second_ready:
-        return _second
-    if _no_wait.get():
-        with _lock:
-            if _second_loading is None:
-                _second_loading = threading.Thread(
-                    target=_load_second, args=(True,), name="napari-derivatives-jit-2", daemon=True
-                )
-                _second_loading.start()
-        return None
-    _load_second(False)
     return _second

@@ -54,7 +54,8 @@ def _compiled(upper: Sequence[FloatArray], out: Sequence[Float32Array]) -> bool:
     """Run the compiled closed forms (:mod:`._jit_second`); False where they cannot."""
     if any(o.dtype != np.float32 or not o.flags.c_contiguous for o in out):
         return False
-    loops = compiled.second_order()
+    signature = ("eigenvalues", str(len(out)))
+    loops = compiled.second_order(signature)
     if loops is None:
         return False
     flat = [np.ascontiguousarray(entry, dtype=np.float32).reshape(-1) for entry in upper]
@@ -63,6 +64,7 @@ def _compiled(upper: Sequence[FloatArray], out: Sequence[Float32Array]) -> bool:
         loops.eigenvalues_2x2(*flat, *outputs)
     else:
         loops.eigenvalues_3x3(*flat, *outputs)
+    compiled.ready(signature)
     compiled.count()
     return True
 

@@ -25,9 +25,10 @@ import numpy as np
 from . import compiled
 from .arraytypes import AnyArray, Float32Array
 from .blockwork import work_dtype
-from .engine import worker_count
+from .engine import WARM_DTYPES
 from .kernels import order_passes
-from .structure_fused import fits, in_threads, streamable
+from .structure_fused import fits, streamable
+from .threads import in_parallel, worker_count
 
 Key = tuple[Any, ...]
 
@@ -73,7 +74,8 @@ def compute(
             return None
         kernels += [weights.astype(work) for weights in by_order]
         codes.append(tables[0])
-    loops = compiled.second_order()
+    signature = ("hessian", array.dtype.str)
+    loops = compiled.second_order(signature)
     if loops is None:
         return None
     orders = np.zeros((len(needed), 3), dtype=np.int64)
@@ -94,9 +96,9 @@ def compute(
     chunk = max(4 * radius[0], math.ceil(size_z / (2 * workers)))
     tasks = [(start, min(start + chunk, size_z)) for start in range(0, size_z, chunk)]
 
-    def buffers() -> tuple[Any, ...]:
+    def buffers() -> list[Any]:
         span = 2 * radius[0] + 1
-        return (
+        return [
             np.empty((span, size_y, size_x), dtype=work),
             np.empty(span, dtype=np.int64),
             (
@@ -105,9 +107,9 @@ def compute(
                 np.empty(size_x, dtype=work),
             ),
             np.empty((len(needed), size_y, size_x), dtype=np.float32),
-        )
+        ]
 
-    def run(task: tuple[int, int], own: tuple[Any, ...]) -> None:
+    def run(task: tuple[int, int], own: list[Any]) -> None:
         ring, tags, bufs, comp = own
         loops.hessian_slices(
             array, task[0], task[1], tuple(kernels), tuple(codes), orders,
@@ -115,7 +117,8 @@ def compute(
         )  # fmt: skip
         compiled.count()
 
-    in_threads(tasks, workers, buffers, run)
+    in_parallel(tasks, array.size, buffers, run)
+    compiled.ready(signature)
     results: dict[Key, Float32Array] = {}
     for key in keys:
         if key[0] == "H":
@@ -125,3 +128,13 @@ def compute(
         else:
             results[key] = eig[key[1]]
     return results
+
+
+def warm_up() -> None:
+    """Run the common kinds of volume through the compiled loop once (see .compiled)."""
+    for name in WARM_DTYPES:
+        volume = np.zeros((6, 6, 7), dtype=name)
+        compute(volume, (("laplacian",),), (0, 1, 2), (1.0,) * 3, "gaussian", 1.0, "reflect")
+
+
+compiled.add_warm_up(warm_up)

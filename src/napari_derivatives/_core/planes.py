@@ -1,17 +1,19 @@
-"""The engine's compiled path for planes: every chain along the last two axes in one loop.
+"""The engine's compiled path: every chain along the last two or three axes in one loop.
 
-Most images are planes or stacks of planes: 2-D images, and the 2-D-planes option on
-stacks and time-lapses. There every chain of the engine is a pass along y, then one
-along x (either may be absent). :func:`plan` recognises such chains; :meth:`Planes.run`
+Most images are planes, stacks of planes (the 2-D-planes option on stacks and
+time-lapses) or volumes. There every chain of the engine is a pass along z, then y,
+then x (any may be absent). :func:`plan` recognises such chains; :meth:`Planes.run`
 computes one chain for a block of rows in one compiled loop
-(:func:`._jit_kernels.chain_planes`): each image row is read once from the image's own
-dtype into a ring of rows, the pass along y combines the ring's rows into one row,
-extended along x by the mode, and the pass along x writes the output row. Nothing else
-is read or written: the block never exists as a float32 copy, and the arithmetic is
-the numpy engine's, operation by operation (the values are identical bit for bit).
+(:func:`._jit_kernels.chain_rows`). The passes along z and y read the image's rows in
+its own dtype where their taps lie inside it (rows near an end are extended by the mode
+in a small ring of rows); the pass along y of a volume reads a ring of z-passed rows;
+the pass along x reads one row extended by the mode, and writes the output row. The
+block never exists as a float32 copy, and the arithmetic is the numpy engine's,
+operation by operation: the values are identical bit for bit.
 
-Other chains (volumes, 1-D images, kernels folded in the mode 'extrapolate') run
-through the engine's blocks, whose passes are compiled too (:mod:`.compiled`).
+Other chains (1-D images, kernels folded onto a short axis in the mode 'extrapolate',
+images that are not numpy arrays) run through the engine's blocks, whose passes are
+compiled too (:mod:`.compiled`).
 """
 
 from __future__ import annotations
@@ -67,14 +69,10 @@ def ends(size: int, radius: int, mode: str) -> Ends | None:
 
 @dataclass(frozen=True)
 class _Chain:
-    wy: FloatArray
-    sym_y: int
-    yends: Ends
-    wx: FloatArray
-    sym_x: int
-    xends: Ends
-    scale_y: np.float32
-    scale_x: np.float32
+    passes: tuple[FloatArray, FloatArray, FloatArray]  # weights along z, y, x (or empty)
+    symmetry: npt.NDArray[np.int64]
+    ends: tuple[Ends, Ends, Ends]
+    scales: npt.NDArray[np.float32]  # > 0: one-sided ends of central differences
 
 
 @dataclass(frozen=True)
@@ -82,20 +80,20 @@ class Planes:
     """The chains of one call, ready to run a block of rows at a time."""
 
     kernels: ModuleType
-    source: AnyArray  # the image as (planes, y, x)
+    source: AnyArray  # the image as (stacks, z, y, x)
     rows_per_index: int  # rows of planes per index along the image's first axis
     chains: dict[Any, _Chain]
     work: np.dtype[Any]
-    ring_rows: int
-    line: int
 
     def buffers(self) -> list[FloatArray]:
-        """One worker's buffers: the ring of rows, the extended row, a spare row."""
-        width = self.source.shape[2]
+        """One worker's buffers: the rows the passes along z and y read, a line, spares."""
+        width = self.source.shape[3]
+        taps = [max(c.passes[axis].size for c in self.chains.values()) for axis in range(3)]
         return [
-            np.empty((self.ring_rows, width), dtype=self.work),
-            np.empty(self.line, dtype=self.work),
-            np.empty(width, dtype=self.work),
+            np.empty((max(taps[0], 1), width), dtype=self.work),
+            np.empty((max(taps[1], 1), width), dtype=self.work),
+            np.empty(width + taps[2], dtype=self.work),
+            np.empty((3, width), dtype=self.work),
         ]
 
     def run(
@@ -103,28 +101,36 @@ class Planes:
     ) -> None:
         """Write chain ``key`` for rows ``start:stop`` of the image's first axis into ``out``."""
         chain = self.chains[key]
-        ring, mid, tmp = own[:3]
-        width = self.source.shape[2]
-        span = max(1, chain.wy.size)
-        self.kernels.chain_planes(
+        zring, ring, mid, spare = own[:4]
+        width = self.source.shape[3]
+        wz, wy, wx = chain.passes
+        self.kernels.chain_rows(
             self.source,
             start * self.rows_per_index,
             stop * self.rows_per_index,
-            chain.wy,
-            chain.sym_y,
-            chain.yends,
-            chain.wx,
-            chain.sym_x,
-            chain.xends,
-            chain.scale_y,
-            chain.scale_x,
+            chain.passes,
+            chain.symmetry,
+            chain.ends,
+            chain.scales,
             self.work == np.float32,
-            ring[:span],
-            mid[: width + chain.wx.size - (1 if chain.wx.size else 0)],
-            tmp,
+            zring[: max(1, wz.size)],
+            ring[: max(1, wy.size)],
+            mid[: width + max(0, wx.size - 1)],
+            spare,
             out.reshape(-1, width),
         )
+        compiled.ready(signature(self.source, self.work))
         compiled.count()
+
+
+def signature(stacks: AnyArray, work: np.dtype[Any]) -> tuple[str, ...]:
+    """Return what numba compiles :func:`._jit_kernels.chain_rows` for (dtypes, layout...)."""
+    layout = "C" if stacks.flags.c_contiguous else "A"
+    return ("chain", stacks.dtype.str, work.str, layout, str(stacks.flags.writeable))
+
+
+#: Buffers of a worker before the engine's own (component blocks, scratch).
+BUFFERS = 4
 
 
 def plan(
@@ -141,54 +147,68 @@ def plan(
     ndim = source.ndim
     if ndim < 2 or not isinstance(source, np.ndarray) or source.dtype.kind not in "biuf":
         return None
-    if source.dtype == np.float16 or source.size == 0:
+    if source.dtype == np.float16 or not source.dtype.isnative or source.size == 0:
         return None
-    y_axis, x_axis = ndim - 2, ndim - 1
-    size_y, size_x = source.shape[-2:]
-    if ndim == 2:
-        planes: AnyArray = source[None]
-    elif ndim == 3:
-        planes = source
+    source = np.asarray(source)  # a memmap or other subclass: its plain ndarray view
+    used = sorted({step.axis for steps in chains.values() for step in steps})
+    volume = ndim >= 3 and used[0] == ndim - 3
+    if used[0] < ndim - (3 if volume else 2):
+        return None
+    inner = 3 if volume else 2
+    if ndim == inner:
+        stacks: AnyArray = source[None]
+    elif ndim == inner + 1:
+        stacks = source
     elif source.flags.c_contiguous:
-        planes = source.reshape(-1, size_y, size_x)
+        stacks = source.reshape(-1, *source.shape[-inner:])
     else:
         return None
+    if not volume:
+        stacks = stacks[:, None]
     work = work_dtype(source.dtype)
     built: dict[Any, _Chain] = {}
     none = np.zeros(0, dtype=work)
     no_ends = np.zeros((3, 0), dtype=np.int64)
+    first = ndim - 3
     for key, steps in chains.items():
-        if [step.axis for step in steps] not in ([y_axis, x_axis], [y_axis], [x_axis]):
+        axes = [step.axis for step in steps]
+        if axes != sorted(set(axes)) or any(step.trend for step in steps):
             return None
-        if any(step.trend or step.symmetry not in (1, -1) for step in steps):
+        if any(step.symmetry not in (1, -1) for step in steps):
             return None
         by_axis = {step.axis: step for step in steps}
-        parts: list[Any] = []
-        for axis, size in ((y_axis, size_y), (x_axis, size_x)):
+        weights, symmetry, ends_of = [], [], []
+        for axis in (first, first + 1, first + 2):
             step = by_axis.get(axis)
             if step is None:
-                parts += [none, 1, no_ends]
+                weights.append(none)
+                symmetry.append(1)
+                ends_of.append(no_ends)
                 continue
-            table = ends(size, step.weights.size // 2, mode)
+            table = ends(source.shape[axis], step.weights.size // 2, mode)
             if table is None:
                 return None
-            parts += [step.weights.astype(work), step.symmetry, table]
-        scales = [np.float32(0.0), np.float32(0.0)]
+            weights.append(step.weights.astype(work))
+            symmetry.append(step.symmetry)
+            ends_of.append(table)
+        scales = np.zeros(3, dtype=np.float32)
         if central is not None:
-            axis = steps[0].axis
-            if min(size_y, size_x) < 2:
+            if min(source.shape[axis] for axis in axes) < 2:
                 return None
-            scales[axis - y_axis] = np.float32(1.0 / central[key])
-        built[key] = _Chain(*parts, *scales)
-    kernels = compiled.kernels()
+            scales[axes[0] - first] = np.float32(1.0 / central[key])
+        built[key] = _Chain(
+            (weights[0], weights[1], weights[2]),
+            np.array(symmetry, dtype=np.int64),
+            (ends_of[0], ends_of[1], ends_of[2]),
+            scales,
+        )
+    kernels = compiled.kernels(signature(stacks, work))
     if kernels is None or not built:
         return None
     return Planes(
         kernels=kernels,
-        source=planes,
+        source=stacks,
         rows_per_index=math.prod(source.shape[1:-1]),
         chains=built,
         work=work,
-        ring_rows=max(max(c.wy.size for c in built.values()), 1),
-        line=size_x + max(c.wx.size for c in built.values()),
     )

@@ -20,10 +20,7 @@ runs the numpy path.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, wait
-from functools import cache
-from queue import Empty, SimpleQueue
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -32,9 +29,11 @@ from . import compiled
 from .arraytypes import AnyArray, Float32Array
 from .blockwork import work_dtype
 from .boundary import fold
-from .engine import worker_count
+from .eigen import symmetric_eigenvalues
+from .engine import WARM_DTYPES
 from .kernels import gaussian_kernel, kernel_symmetry, passes
 from .planes import ends
+from .threads import in_parallel, worker_count
 
 Key = tuple[Any, ...]
 
@@ -134,10 +133,13 @@ def compute(
         codes.append(table)
         window.append(weights.astype(np.float32))
         window_codes.append(window_table)
-    loops = compiled.second_order()
+    signature = ("structure", array.dtype.str)
+    loops = compiled.second_order(signature)
     if loops is None:
         return None
-    return _run(loops, array, planes, keys, axes, tuple(k), codes, window, window_codes)
+    results = _run(loops, array, planes, keys, axes, tuple(k), codes, window, window_codes)
+    compiled.ready(signature)
+    return results
 
 
 def _run(
@@ -184,10 +186,10 @@ def _run(
         for start in range(0, size_z, chunk)
     ]
 
-    def buffers() -> tuple[Any, ...]:
+    def buffers() -> list[Any]:
         span = 2 * reach[0] + 1
         window_span = 2 * window_reach[0] + 1
-        return (
+        return [
             np.empty((span, size_y, size_x), dtype=work),
             np.empty(span, dtype=np.int64),
             (
@@ -202,9 +204,9 @@ def _run(
                 np.empty(size_x + 2 * window_reach[2], dtype=np.float32),
                 np.empty((m, size_y, size_x), dtype=np.float32),
             ),
-        )
+        ]
 
-    def run(task: tuple[int, int, int], own: tuple[Any, ...]) -> None:
+    def run(task: tuple[int, int, int], own: list[Any]) -> None:
         plane, start, stop = task
         ring, tags, bufs, gring, gtags, wbufs = own
         loops.structure_slices(
@@ -226,7 +228,7 @@ def _run(
         )
         compiled.count()
 
-    in_threads(tasks, workers, buffers, run)
+    in_parallel(tasks, array.size, buffers, run)
     triangle = [(i, j) for i in range(dims) for j in range(i, dims)]
     results: dict[Key, Float32Array] = {}
     for key in keys:
@@ -240,35 +242,14 @@ def _run(
     return results
 
 
-def in_threads(
-    tasks: list[Any], workers: int, buffers: Callable[[], Any], run: Callable[[Any, Any], None]
-) -> None:
-    """Run every task on ``workers`` threads (the caller's among them), each with its buffers."""
-    queue: SimpleQueue[Any] = SimpleQueue()
-    for task in tasks:
-        queue.put(task)
-
-    def work() -> None:
-        own = buffers()
-        while True:
-            try:
-                task = queue.get_nowait()
-            except Empty:
-                return
-            run(task, own)
-
-    helpers = [_pool().submit(work) for _ in range(workers - 1)]
-    try:
-        work()
-    finally:
-        for helper in helpers:
-            helper.cancel()
-        wait(helpers)
-    for helper in helpers:
-        if not helper.cancelled():
-            helper.result()
+def warm_up() -> None:
+    """Run the common kinds of image through the compiled loops once (see .compiled)."""
+    for name in WARM_DTYPES:
+        plane = np.zeros((6, 7), dtype=name)
+        compute(plane, (("J", 0, 0),), (0, 1), (1.0, 1.0), 1.0, 1.0, "reflect", "reflect")
+    flat = [np.zeros(3, dtype=np.float32) for _ in range(9)]
+    symmetric_eigenvalues(flat[:3], flat[6:8])
+    symmetric_eigenvalues(flat[:6], flat[6:])
 
 
-@cache
-def _pool() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(thread_name_prefix="napari-derivatives-second")
+compiled.add_warm_up(warm_up)

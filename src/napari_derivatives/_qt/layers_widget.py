@@ -22,6 +22,7 @@ from napari.utils.notifications import show_error, show_info, show_warning
 
 import napari
 
+from .._core import compiled
 from .._core.kernels import max_sigma, passes
 from .._napari.display import output_contrast_limits
 from .._napari.layer_outputs import apply_layer_outputs, compute_layer_outputs, wants_lazy
@@ -267,6 +268,8 @@ class LayersWidget(FunctionGui[..., Any]):
             param_options={k: dict(v) for k, v in controls.items()},
         )
         self.title = title
+        # The engine's compiled loops load in the background, never during a click.
+        compiled.protect_main_thread()
         self.worker: GeneratorWorker | None = None
         self.cancel_button = PushButton(
             text="Cancel", visible=False, tooltip="Stop the computation; no layer is added."
