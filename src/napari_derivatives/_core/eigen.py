@@ -8,6 +8,10 @@ overflow). Away from repeated roots the eigenvalues are accurate to float32 roun
 at and near a repeated root the rounding of the angle's cosine (about 1e-7) moves the
 pair by up to its square root times the spread: measured below 4e-4 of the largest
 ``|eigenvalue|`` (tests/core/test_eigen.py). A NaN entry gives NaN at that pixel only.
+
+Where numba is loaded, :func:`symmetric_eigenvalues` runs the same closed forms compiled
+(:mod:`._jit_second`), pixel by pixel, with libm's float64 functions for the angle: the
+same values to float32 rounding, several times faster than these numpy calls.
 """
 
 from __future__ import annotations
