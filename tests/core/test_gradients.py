@@ -661,15 +661,16 @@ def test_blocks_and_threads_change_nothing(method, mode, monkeypatch):
     # One block on one thread is the simple path; one row per block on every core is
     # the most the blocking can do. Each pixel sees the same sums: equal bit for bit.
     import napari_derivatives._core.engine as engine
+    from napari_derivatives._core import threads
 
     for name, image in blocked_shapes().items():
         before = np.array(image, copy=True)
         monkeypatch.setattr(engine, "BLOCK_BYTES", 2**40)
-        monkeypatch.setattr(engine, "PARALLEL_MIN_PIXELS", 2**40)
+        monkeypatch.setattr(threads, "PARALLEL_MIN_PIXELS", 2**40)
         simple = everything(image, method, mode)
         monkeypatch.setattr(engine, "BLOCK_BYTES", 1)
-        monkeypatch.setattr(engine, "PARALLEL_MIN_PIXELS", 0)
-        monkeypatch.setattr(engine, "worker_count", lambda n_blocks, n_pixels: 2)
+        monkeypatch.setattr(threads, "PARALLEL_MIN_PIXELS", 0)
+        monkeypatch.setattr(threads, "worker_count", lambda n_blocks, n_pixels: 2)
         blocked = everything(image, method, mode)
         for got, want in zip(blocked, simple, strict=True):
             assert got.dtype == np.float32
@@ -680,13 +681,13 @@ def test_blocks_and_threads_change_nothing(method, mode, monkeypatch):
 
 def test_worker_errors_reach_the_caller(monkeypatch):
     import napari_derivatives._core.engine as engine
-    from napari_derivatives._core import planes
+    from napari_derivatives._core import planes, threads
 
     def broken(*args, **kwargs):
         raise RuntimeError("pass failed")
 
     monkeypatch.setattr(engine, "BLOCK_BYTES", 1)
-    monkeypatch.setattr(engine, "PARALLEL_MIN_PIXELS", 0)
+    monkeypatch.setattr(threads, "PARALLEL_MIN_PIXELS", 0)
     # Both paths of the engine: the blocks' passes and the compiled planes' path.
     monkeypatch.setattr(engine, "correlate_valid", broken)
     monkeypatch.setattr(planes.Planes, "run", broken)

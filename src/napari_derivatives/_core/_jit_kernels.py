@@ -1,10 +1,10 @@
 """The compiled loops of the engine (numba), imported only by :mod:`.compiled`.
 
-Each function works on flat C-contiguous buffers described by an offset and strides in
-elements, so that numba sees contiguous rows and vectorises the loops over them, while
-the engine hands it any view of its blocks (slices along several axes). The arithmetic
-is the numpy engine's, operation by operation and in the same order (no fused
-multiply-add, no reassociation): the values are identical bit for bit.
+:func:`chain_rows` runs a chain of passes along the last two or three axes for a range
+of rows (:mod:`.planes`), reading the image in its own dtype; :func:`correlate_rows`
+(from :mod:`._jit_blocks`) is the blocks' pass. The arithmetic is the numpy engine's,
+operation by operation and in the same order (no fused multiply-add, no
+reassociation): the values are identical bit for bit.
 """
 
 from __future__ import annotations
@@ -12,89 +12,18 @@ from __future__ import annotations
 from typing import Any
 
 import numba
+import numba.extending
+import numpy as np
+
+from ._jit_blocks import correlate_rows
+
+__all__ = ["chain_rows", "correlate_rows"]
 
 _jit = numba.njit(cache=True, nogil=True, boundscheck=False)
 
 
-@_jit
-def _row_offsets(
-    row: int, shape: Any, s_off: int, s_strides: Any, o_off: int, o_strides: Any
-) -> tuple[int, int]:
-    """Offsets in source and output of the ``row``-th row (all axes but the last)."""
-    so = s_off
-    oo = o_off
-    rest = row
-    for d in range(shape.size - 2, -1, -1):
-        index = rest % shape[d]
-        rest //= shape[d]
-        so += index * s_strides[d]
-        oo += index * o_strides[d]
-    return so, oo
-
-
-@_jit
-def correlate_rows(
-    src: Any,
-    s_off: int,
-    s_strides: Any,
-    out: Any,
-    o_off: int,
-    o_strides: Any,
-    shape: Any,
-    axis: int,
-    w: Any,
-    symmetry: int,
-    first_row: int,
-    stop_row: int,
-) -> None:
-    """Correlate rows ``first_row:stop_row`` of ``out`` (shape ``shape``) along ``axis``.
-
-    ``src`` holds the input, ``2 * radius`` longer than ``out`` along ``axis``; ``w`` are
-    the weights in the source's dtype; ``symmetry`` is 1 or -1 (the numpy engine's
-    pairing of taps, :func:`..correlation.correlate_valid`).
-    """
-    ndim = shape.size
-    n = shape[ndim - 1]
-    r = w.size // 2
-    last = axis == ndim - 1
-    step = 1 if last else s_strides[axis]
-    for row in range(first_row, stop_row):
-        so, oo = _row_offsets(row, shape, s_off, s_strides, o_off, o_strides)
-        o = out[oo : oo + n]
-        if symmetry == 1:
-            centre = src[so + r * step : so + r * step + n]
-            c = w[r]
-            for j in range(n):
-                o[j] = centre[j] * c
-            for k in range(r, 0, -1):
-                wk = w[r + k]
-                if wk != 0:
-                    minus = src[so + (r - k) * step : so + (r - k) * step + n]
-                    plus = src[so + (r + k) * step : so + (r + k) * step + n]
-                    for j in range(n):
-                        o[j] = o[j] + (minus[j] + plus[j]) * wk
-        else:
-            first = True
-            for k in range(r, 0, -1):
-                wk = w[r + k]
-                if wk == 0:
-                    continue
-                minus = src[so + (r - k) * step : so + (r - k) * step + n]
-                plus = src[so + (r + k) * step : so + (r + k) * step + n]
-                if first:
-                    for j in range(n):
-                        o[j] = (plus[j] - minus[j]) * wk
-                    first = False
-                else:
-                    for j in range(n):
-                        o[j] = o[j] + (plus[j] - minus[j]) * wk
-            if first:
-                for j in range(n):
-                    o[j] = 0
-
-
-# The planes' path (:mod:`.planes`): every chain of passes along the last two axes of a
-# stack of planes, read from the image's own dtype a row at a time. Extension codes of
+# The planes' path (:mod:`.planes`): every chain of passes along the last two or three
+# axes, read from the image's own dtype a row at a time. Extension codes of
 # the positions past an axis's ends (``kind``): 0 a copy of sample ``index``, 1 zero,
 # 2 the odd reflection ``2 I[pivot] - I[index]`` (rounded as the numpy engine rounds it).
 
@@ -136,6 +65,77 @@ def _reflect(dst: Any, reflected: Any) -> None:
         dst[j] = dst[j] - reflected[j]
 
 
+def _as_work(w: Any, value: Any) -> Any:
+    """``value`` converted to the dtype of the weights ``w`` (compiled: see below)."""
+    return w.dtype.type(value)
+
+
+@numba.extending.overload(_as_work)
+def _as_work_compiled(w: Any, value: Any) -> Any:
+    # Chosen when the types are known, so each signature compiles one conversion.
+    def to_float32(w: Any, value: Any) -> Any:
+        return np.float32(value)
+
+    def to_float64(w: Any, value: Any) -> Any:
+        return np.float64(value)
+
+    return to_float32 if w.dtype == numba.float32 else to_float64
+
+
+@_jit
+def _direct(
+    src: Any, p: int, z0: int, q0: int, dz: int, dy: int, w: Any, symmetry: int, dst: Any
+) -> None:
+    """Pass along z (``dz = 1``) or y (``dy = 1``) straight from the image's rows.
+
+    The rows are ``src[p, z0 + k dz, q0 + k dy]`` for tap ``k``; each sample is
+    converted to the weights' dtype as numpy converts it, then combined as
+    :func:`_pass_rows` combines rows.
+    """
+    r = w.size // 2
+    n = dst.size
+    started = False
+    if symmetry == 1:
+        centre = src[p, z0 + r * dz, q0 + r * dy]
+        c = w[r]
+        for k in range(r, 0, -1):
+            wk = w[r + k]
+            if wk == 0:
+                continue
+            minus = src[p, z0 + (r - k) * dz, q0 + (r - k) * dy]
+            plus = src[p, z0 + (r + k) * dz, q0 + (r + k) * dy]
+            if not started:
+                for j in range(n):
+                    dst[j] = (
+                        _as_work(w, centre[j]) * c
+                        + (_as_work(w, minus[j]) + _as_work(w, plus[j])) * wk
+                    )
+                started = True
+            else:
+                for j in range(n):
+                    dst[j] = dst[j] + (_as_work(w, minus[j]) + _as_work(w, plus[j])) * wk
+        if not started:
+            for j in range(n):
+                dst[j] = _as_work(w, centre[j]) * c
+        return
+    for k in range(r, 0, -1):
+        wk = w[r + k]
+        if wk == 0:
+            continue
+        minus = src[p, z0 + (r - k) * dz, q0 + (r - k) * dy]
+        plus = src[p, z0 + (r + k) * dz, q0 + (r + k) * dy]
+        if not started:
+            for j in range(n):
+                dst[j] = (_as_work(w, plus[j]) - _as_work(w, minus[j])) * wk
+            started = True
+        else:
+            for j in range(n):
+                dst[j] = dst[j] + (_as_work(w, plus[j]) - _as_work(w, minus[j])) * wk
+    if not started:
+        for j in range(n):
+            dst[j] = 0
+
+
 @_jit
 def _z_passed(
     src: Any,
@@ -150,10 +150,13 @@ def _z_passed(
     tmp: Any,
 ) -> None:
     """Write row ``(z, q)`` after the pass along z (converted only, without one)."""
+    rz = wz.size // 2
+    if wz.size and rz <= z < src.shape[1] - rz:
+        _direct(src, p, z - rz, q, 1, 0, wz, sym_z, dst)
+        return
     if wz.size == 0:
         _converted(src, p, z, q, zends, 0, dst, tmp)
         return
-    rz = wz.size // 2
     for k in range(2 * rz + 1):
         _converted(src, p, z - rz + k, q, zends, rz, zring[k], tmp)
     _pass_rows(zring, 0, wz, sym_z, dst)
@@ -210,24 +213,35 @@ def _extend_ends(line: Any, radius: int, ends: Any) -> None:
 
 @_jit
 def _pass_rows(ring: Any, first: int, w: Any, symmetry: int, dst: Any) -> None:
-    """Pass along y: ``dst`` from the ring's rows ``first, first + 1, ...`` (cyclic)."""
+    """Pass along y: ``dst`` from the ring's rows ``first, first + 1, ...`` (cyclic).
+
+    ``dst`` has the rows' dtype, so each value is rounded as the numpy engine rounds
+    it: the centre's product, then each pair's, outermost first.
+    """
     r = w.size // 2
     span = ring.shape[0]
     n = dst.size
+    started = False
     if symmetry == 1:
         centre = ring[(first + r) % span]
         c = w[r]
-        for j in range(n):
-            dst[j] = centre[j] * c
         for k in range(r, 0, -1):
             wk = w[r + k]
-            if wk != 0:
-                minus = ring[(first + r - k) % span]
-                plus = ring[(first + r + k) % span]
+            if wk == 0:
+                continue
+            minus = ring[(first + r - k) % span]
+            plus = ring[(first + r + k) % span]
+            if not started:
+                for j in range(n):
+                    dst[j] = centre[j] * c + (minus[j] + plus[j]) * wk
+                started = True
+            else:
                 for j in range(n):
                     dst[j] = dst[j] + (minus[j] + plus[j]) * wk
+        if not started:
+            for j in range(n):
+                dst[j] = centre[j] * c
         return
-    started = False
     for k in range(r, 0, -1):
         wk = w[r + k]
         if wk == 0:
@@ -248,23 +262,30 @@ def _pass_rows(ring: Any, first: int, w: Any, symmetry: int, dst: Any) -> None:
 
 @_jit
 def _pass_line(line: Any, w: Any, symmetry: int, dst: Any) -> None:
-    """Pass along x: ``dst`` from ``line``, ``2 * radius`` longer."""
+    """Pass along x: ``dst`` from ``line``, ``2 * radius`` longer, as :func:`_pass_rows`."""
     r = w.size // 2
     n = dst.size
+    started = False
     if symmetry == 1:
         centre = line[r : r + n]
         c = w[r]
-        for j in range(n):
-            dst[j] = centre[j] * c
         for k in range(r, 0, -1):
             wk = w[r + k]
-            if wk != 0:
-                minus = line[r - k : r - k + n]
-                plus = line[r + k : r + k + n]
+            if wk == 0:
+                continue
+            minus = line[r - k : r - k + n]
+            plus = line[r + k : r + k + n]
+            if not started:
+                for j in range(n):
+                    dst[j] = centre[j] * c + (minus[j] + plus[j]) * wk
+                started = True
+            else:
                 for j in range(n):
                     dst[j] = dst[j] + (minus[j] + plus[j]) * wk
+        if not started:
+            for j in range(n):
+                dst[j] = centre[j] * c
         return
-    started = False
     for k in range(r, 0, -1):
         wk = w[r + k]
         if wk == 0:
@@ -299,9 +320,17 @@ def _head(
     dst: Any,
     tmp: Any,
 ) -> None:
-    """Write row ``y`` after the passes along z and y (those there are) into ``dst``."""
+    """Write row ``y`` after the passes along z and y (those there are) into ``dst``.
+
+    The pass along y reads the image's rows themselves where it can (a plane, away from
+    its ends), else the ring's rows.
+    """
     if wy.size:
-        _pass_rows(ring, y - wy.size // 2, wy, sym_y, dst)
+        ry = wy.size // 2
+        if wz.size == 0 and ry <= y < src.shape[2] - ry:
+            _direct(src, p, z, y - ry, 0, 1, wy, sym_y, dst)
+        else:
+            _pass_rows(ring, y - ry, wy, sym_y, dst)
     else:
         _z_passed(src, p, z, y, wz, sym_z, zends, zring, dst, tmp)
 
@@ -357,18 +386,25 @@ def chain_rows(
         z = (g // size_y) % size_z
         ya = g % size_y
         yb = min(size_y, ya + g1 - g)
-        if wy.size:
+        # Volumes keep a ring of z-passed rows; planes read their rows where they lie,
+        # and fill the ring only for the rows near their ends.
+        if wy.size and wz.size:
             for q in range(ya - ry, ya + ry):
                 _y_ring_row(
                     src, p, z, q, wz, sym_z, zends, yends, ry, zring, ring[q % span], spare
                 )
         for y in range(ya, yb):
             o = out[g - g0 + y - ya]
-            if wy.size:
+            if wy.size and wz.size:
                 q = y + ry
                 _y_ring_row(
                     src, p, z, q, wz, sym_z, zends, yends, ry, zring, ring[q % span], spare
                 )
+            elif wy.size and not ry <= y < size_y - ry:
+                for q in range(y - ry, y + ry + 1):
+                    _y_ring_row(
+                        src, p, z, q, wz, sym_z, zends, yends, ry, zring, ring[q % span], spare
+                    )
             if wx.size:
                 _head(src, p, z, y, wz, sym_z, zends, zring, ring, wy, sym_y, inner, spare[0])
                 _extend_ends(mid, rx, xends)

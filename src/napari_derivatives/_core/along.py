@@ -11,7 +11,6 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
-from scipy import ndimage as ndi
 
 from . import checks, missing, sampling
 from .arraytypes import AnyArray, ChunkedArray, Float64Array
@@ -31,6 +30,8 @@ _REDUCERS: dict[str, Callable[..., Any]] = {
 
 def _smooth(values: Float64Array, sigma: float) -> Float64Array:
     """Gaussian smoothing (sigma in samples) of each run of finite values on its own."""
+    from scipy import ndimage as ndi
+
     finite = np.isfinite(values)
     if finite.all():
         smoothed_whole: Float64Array = ndi.gaussian_filter1d(values, sigma, mode="nearest")
@@ -144,6 +145,8 @@ def sample(
     options: SamplingOptions,
 ) -> Float64Array:
     """Interpolate an image at ``points`` (ndim, M, width), in float64; shape (M, width)."""
+    from scipy import ndimage as ndi
+
     sampled: Float64Array
     if isinstance(image, np.ndarray) and options.order < 3:
         sampled = ndi.map_coordinates(

@@ -11,7 +11,7 @@ Loading. ``import napari_derivatives`` does not import numba. The first call tha
 needs a loop imports numba and compiles the loop for the image's dtype and layout, or
 reads it from numba's disk cache (the package's ``__pycache__``, or the user's cache
 folder when that is read-only). The widgets call :func:`protect_main_thread` when they
-open: a background thread then compiles the common dtypes (:func:`warm_up`), and the
+open: a background thread then compiles the common dtypes (:func:`_start_warm_up`), and the
 main thread (napari's GUI) runs the numpy engine for any loop not loaded yet, so a
 click never waits for a compiler. :func:`unless_loading` does the same for a block of
 code on any thread.
@@ -83,7 +83,7 @@ def _warm() -> None:
         task()
 
 
-def warm_up() -> None:
+def _start_warm_up() -> None:
     """Load and compile the loops in a background thread, once (returns at once)."""
     global _loading
     if not enabled():
@@ -104,7 +104,7 @@ def protect_main_thread() -> None:
     """
     global _protect_main
     _protect_main = True
-    warm_up()
+    _start_warm_up()
 
 
 def ready(signature: tuple[str, ...]) -> None:
@@ -117,7 +117,7 @@ def unless_loading() -> Iterator[None]:
     """Inside this block, use the numpy engine wherever a loop would compile first.
 
     For code on the GUI thread: a click never waits for a compiler. The loops load in
-    the background (:func:`warm_up`) meanwhile, and serve the next click.
+    the background (:func:`_start_warm_up`) meanwhile, and serve the next click.
     """
     token = _no_wait.set(True)
     try:
@@ -145,7 +145,7 @@ def kernels(signature: tuple[str, ...]) -> ModuleType | None:
         _protect_main and threading.current_thread() is threading.main_thread()
     )
     if waits and (_loaded is None or signature not in _ready):
-        warm_up()
+        _start_warm_up()
         return None
     return _load()
 
@@ -204,3 +204,33 @@ def _run(
         *src, *dst, shape, axis, weights.astype(source.dtype), symmetry, 0, rows
     )
     return True
+
+
+_second: ModuleType | None = None
+
+
+def second_order(signature: tuple[str, ...]) -> ModuleType | None:
+    """Return the second order's compiled loops (:mod:`._jit_second`), or None.
+
+    As :func:`kernels` for the engine's loops: None where numba is missing or turned
+    off, and where a compile could keep the GUI thread waiting (``signature`` not run
+    yet in this process); the caller then runs the numpy path. Call :func:`ready` with
+    ``signature`` once it has run.
+    """
+    global _second
+    if not enabled():
+        return None
+    waits = _no_wait.get() or (
+        _protect_main and threading.current_thread() is threading.main_thread()
+    )
+    if waits and (_second is None or signature not in _ready):
+        _start_warm_up()
+        return None
+    if _second is None:
+        with _lock:
+            try:
+                from . import _jit_second
+            except ImportError:
+                return None
+            _second = _jit_second
+    return _second

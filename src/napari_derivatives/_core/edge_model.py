@@ -38,7 +38,6 @@ import warnings
 from collections.abc import Mapping
 
 import numpy as np
-from scipy import optimize, special
 
 from .arraytypes import Float64Array
 
@@ -51,6 +50,8 @@ _SQRT2PI = math.sqrt(2.0 * math.pi)
 
 
 def _cdf(t: Float64Array) -> Float64Array:
+    from scipy import special  # on first use: scipy.special and optimize load slowly
+
     result: Float64Array = 0.5 * special.erfc(-t / _SQRT2)
     return result
 
@@ -95,6 +96,8 @@ def widths(width: float, blur: float) -> tuple[float, float]:
     tuple of float
         ``(rise, fwhm)`` in the units of ``width`` and ``blur``.
     """
+    from scipy import optimize
+
     half = width / 2
     reach = half + 10 * blur
 
@@ -188,6 +191,8 @@ def fit(
         ``(x0, w, s)``, or None when the fit fails, its middle leaves the samples or
         its step has the wrong sign (or none).
     """
+    from scipy import optimize
+
     span = float(x[-1] - x[0])
     floor = _FLOOR * span
 

@@ -26,11 +26,7 @@ outputs plus that image.
 from __future__ import annotations
 
 import math
-import os
-from collections.abc import Callable, Hashable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor, wait
-from functools import cache
-from queue import Empty, SimpleQueue
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
@@ -48,8 +44,8 @@ from .boundary import axis_slice, extend_ends, fill_block, fold
 from .correlation import add_trend, correlate_valid, one_sided_ends
 from .kernels import Weights, kernel_symmetry, passes
 from .planes import BUFFERS, plan
+from .threads import in_parallel
 
-_Task = TypeVar("_Task")
 _Key = TypeVar("_Key", bound=Hashable)
 
 # Bytes of float32 in one padded block. A worker holds five buffers of about this size;
@@ -57,9 +53,6 @@ _Key = TypeVar("_Key", bound=Hashable)
 # 1 MiB blocks were fastest for Sobel, central and Gaussian alike: smaller blocks pay
 # Python overhead per numpy call (and GIL hand-overs between threads), larger ones spill.
 BLOCK_BYTES = 1 << 19
-
-# Below this many pixels, starting threads costs more than it saves (~0.2 ms).
-PARALLEL_MIN_PIXELS = 1 << 18
 
 # A block whose halo rows hold more bytes than this, and than this share of the image,
 # is not made: the pass along the first axis runs over the whole image first (so the
@@ -79,57 +72,6 @@ class _Pass(NamedTuple):
     @property
     def radius(self) -> int:
         return self.weights.size // 2
-
-
-def worker_count(n_blocks: int, n_pixels: int) -> int:
-    if n_pixels < PARALLEL_MIN_PIXELS:
-        return 1
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cpus = os.cpu_count() or 1
-    return max(1, min(cpus, n_blocks))
-
-
-def _in_parallel(
-    tasks: list[_Task],
-    n_pixels: int,
-    buffers: Callable[[], list[FloatArray]],
-    run: Callable[[_Task, list[FloatArray]], None],
-) -> None:
-    """Run every task on a thread per core, each worker with its own ``buffers()``."""
-
-    def work(queue: SimpleQueue[_Task]) -> None:
-        own = buffers()
-        while True:
-            try:
-                task = queue.get_nowait()
-            except Empty:
-                return
-            run(task, own)
-
-    # A shared queue, not a fixed share per thread: on a busy machine a core may stall.
-    queue: SimpleQueue[_Task] = SimpleQueue()
-    for task in tasks:
-        queue.put(task)
-    # The caller works too, helped by threads of a pool started once (starting threads
-    # per call cost ~10 ms each on a loaded machine, more than a block).
-    helpers = [_pool().submit(work, queue) for _ in range(worker_count(len(tasks), n_pixels) - 1)]
-    try:
-        work(queue)
-    finally:
-        # The queue is empty (or failed): helpers still waiting in the pool have no work.
-        for helper in helpers:
-            helper.cancel()
-        wait(helpers)
-    for helper in helpers:
-        if not helper.cancelled():
-            helper.result()
-
-
-@cache
-def _pool() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(thread_name_prefix="napari-derivatives")
 
 
 def differentiate(
@@ -302,7 +244,7 @@ def _run_blocks(
             if combine is not None:
                 combine(components, start, stop, buffer(own[BUFFERS + n_temporary], block_shape))
 
-        _in_parallel(blocks, source.size, planes_buffers, planes_block)
+        in_parallel(blocks, source.size, planes_buffers, planes_block)
         return
 
     def buffers() -> list[FloatArray]:
@@ -381,32 +323,23 @@ def _run_blocks(
         if combine is not None:
             combine(components, start, stop, buffer(scratch, block_shape))
 
-    _in_parallel(blocks, source.size, buffers, run_block)
+    in_parallel(blocks, source.size, buffers, run_block)
 
 
-#: The image dtypes the background warm-up compiles the loops for: as C-contiguous arrays,
-#: writeable and read-only (dask's blocks), and as views of other arrays (crops).
-WARM_DTYPES = ("uint8", "uint16", "float32")
-WARM_OTHER_DTYPES = ("int16", "float64")
+#: The image dtypes the background warm-up compiles the planes' loop for (C-contiguous,
+#: writeable: what napari's layers and the readers hold). Other kinds compile when first
+#: met, in a worker thread, while the main thread uses the numpy engine meanwhile. The
+#: warm-up is kept short: while numba compiles, it holds the GIL for part of the time.
+WARM_DTYPES = ("uint16", "uint8", "float32")
 
 
 def _warm_up() -> None:
     """Run each common kind of image through the compiled loops once (see .compiled)."""
-    for name in WARM_DTYPES + WARM_OTHER_DTYPES:
+    for name in WARM_DTYPES:
         image = np.zeros((2, 6, 6), dtype=name)
-        kinds = [image]
-        if name in WARM_DTYPES:
-            readonly = image.copy()
-            readonly.setflags(write=False)
-            kinds += [readonly, image[:, 1:, 1:]]
-        for kind in kinds:
-            differentiate(
-                kind, (1, 2), (1.0, 1.0, 1.0), "sobel", 1.0, "reflect", wanted=(1, 2), keep=(1, 2)
-            )
-    for dtype in ("float32", "float64"):
-        # A line: the blocks' compiled passes (planes need two axes).
-        line = np.zeros(6, dtype=dtype)
-        differentiate(line, (0,), (1.0,), "sobel", 1.0, "reflect", wanted=(0,), keep=(0,))
+        differentiate(
+            image, (1, 2), (1.0, 1.0, 1.0), "sobel", 1.0, "reflect", wanted=(1, 2), keep=(1, 2)
+        )
 
 
 compiled.add_warm_up(_warm_up)
@@ -500,4 +433,4 @@ def _first_pass_in_strips(array: AnyArray, step: _Pass, mode: str, out: FloatArr
         if step.trend:
             add_trend(padded, 0, (radius, radius + size - 1), step.trend, part)
 
-    _in_parallel(strips, array.size, buffers, run_strip)
+    in_parallel(strips, array.size, buffers, run_strip)

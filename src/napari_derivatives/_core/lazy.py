@@ -1,19 +1,25 @@
 """Lazy gradients of dask arrays, with the same values as the eager engine.
 
-Each output is a dask array built with :func:`dask.array.map_overlap`: every block
-of the source is handed to the eager engine (:func:`.engine.differentiate`) together
-with a halo as deep as the operator reaches along each axis (the kernel radius of
-the same kernel definitions, so 1 for the 3x3 operators and central differences, 2
-for Farid, ``max(1, int(4 * sigma_px + 0.5))`` for the Gaussian, 0 on axes that are
-not differentiated), and the halo is cropped from the result. The outputs have the
-chunks of the source, so reading one plane computes only the blocks under it.
+Each output is a dask array of one graph layer (:mod:`.halo`): every block of the
+source is handed to the eager engine (:func:`.engine.differentiate`) together with a
+halo as deep as the operator reaches along each axis (the kernel radius of the same
+kernel definitions, so 1 for the 3x3 operators and central differences, 2 for Farid,
+``max(1, int(4 * sigma_px + 0.5))`` for the Gaussian, 0 on axes that are not
+differentiated), and the halo is cropped from the result. The outputs have the chunks
+of the source, so reading one plane computes only the blocks under it; the layer makes
+the task of a block only when a computation needs it, so building the graph of a
+thousand-plane volume costs nothing and showing a plane makes one task. dask's
+expression-based arrays take no such layer: there :func:`dask.array.map_overlap`
+builds the same blocks.
 
 The image border is where the block-wise and the whole-image results could differ.
 The eager engine extends the image by ``mode`` before correlating. A block whose end
 is the image border does the same at that end, from the samples it holds (chunks are
 merged until they hold the halo, plus the spare sample 'mirror' needs); only the wrap
-modes, which read the opposite end of the image, extend the whole dask array first,
-by the same rule (:func:`.boundary.source_positions`) and by exactly the halo depth.
+modes read the opposite end of the image: the blocks at the ends get exactly the halo
+depth of samples past the end by the same rule (:func:`.boundary.source_positions`),
+read from the blocks at the opposite end (the map_overlap path extends the whole dask
+array first).
 An axis no longer than the halo (a thin z-stack, a few time points) is not cut at
 all: every block holds the whole axis and extends it itself, as the engine does.
 Every block then sees the same samples the engine would see for those pixels, and
@@ -36,11 +42,16 @@ import dask.array as da
 import numpy as np
 from dask.array.overlap import ensure_minimum_chunksize
 
-from . import blockwork, engine, spline
+from . import blockwork, engine, halo, spline
 from .arraytypes import AnyArray, Float32Array
 from .boundary import source_positions
 from .choices import WRAP_MODES, ZERO_MODES
 from .kernels import halo_depth
+
+#: Whether the halo is one graph layer of ours (:mod:`.halo`). dask's expression-based
+#: arrays (its ``array.query-planning`` option) take no graph layer: there the halo
+#: goes through :func:`dask.array.map_overlap`, with the same blocks and values.
+HALO_LAYER = da.Array is da.core.Array
 
 
 class _Options(TypedDict):
@@ -200,7 +211,11 @@ def map_with_halo(
     # graph building on a big volume).
     wrapped = extends and mode in WRAP_MODES
     extended = tuple(wrapped and pad > 0 for pad in depth)
-    work = _extend(array, depth, mode) if any(extended) else array
+    # The wrap modes' extension is merged into the first and last chunk (see _extend).
+    work_chunks = tuple(
+        _padded(axis_chunks, pad) if padded else axis_chunks
+        for axis_chunks, pad, padded in zip(array.chunks, depth, extended, strict=True)
+    )
     # A halo may not be deeper than a chunk, nor than the samples a border block
     # extends itself from: merge chunks that are too thin.
     chunks = tuple(
@@ -209,47 +224,65 @@ def map_with_halo(
         else ensure_minimum_chunksize(pad + (0 if wrapped else spare), axis_chunks)
         if pad
         else axis_chunks
-        for pad, entire, axis_chunks in zip(depth, whole, work.chunks, strict=True)
+        for pad, entire, axis_chunks in zip(depth, whole, work_chunks, strict=True)
     )
-    if chunks != work.chunks:
-        work = work.rechunk(chunks)
-    out_chunks = []
-    for axis_chunks, pad, padded in zip(chunks, depth, extended, strict=True):
-        sizes = list(axis_chunks)
-        if padded:
-            sizes[0] -= pad
-            sizes[-1] -= pad
-        out_chunks.append(tuple(sizes))
+    out_chunks = tuple(
+        _padded(axis_chunks, -pad) if padded else axis_chunks
+        for axis_chunks, pad, padded in zip(chunks, depth, extended, strict=True)
+    )
+    stacked = len(keys) > 1
+    result: da.Array
+    if HALO_LAYER:
+        source = array if out_chunks == array.chunks else array.rechunk(out_chunks)
+        result = halo.map_halo(source, depth, extended, mode, (compute, options, keys))
+    else:
+        work = _extend(array, depth, mode) if any(extended) else array
+        if chunks != work.chunks:
+            work = work.rechunk(chunks)
+        result = _map_overlap(work, out_chunks, depth, extended, (compute, options, keys))
+    if not stacked and result.chunks != array.chunks:
+        result = result.rechunk(array.chunks)
+    return result
+
+
+def _padded(chunks: tuple[int, ...], pad: int) -> tuple[int, ...]:
+    """Return ``chunks`` with ``pad`` samples more in the first and the last chunk."""
+    sizes = list(chunks)
+    sizes[0] += pad
+    sizes[-1] += pad
+    return tuple(sizes)
+
+
+def _map_overlap(
+    work: da.Array,
+    out_chunks: tuple[tuple[int, ...], ...],
+    depth: tuple[int, ...],
+    extended: tuple[bool, ...],
+    task: tuple[Callable[..., Mapping[Any, Float32Array]], dict[str, Any], tuple[Hashable, ...]],
+) -> da.Array:
+    """Return the blocks with their halo by :func:`dask.array.map_overlap` (expression arrays)."""
+    compute, options, keys = task
     stacked = len(keys) > 1
     common = {
-        "chunks": (((len(keys),),) if stacked else ()) + tuple(out_chunks),
+        "chunks": (((len(keys),),) if stacked else ()) + out_chunks,
         "new_axis": [0] if stacked else None,
         "dtype": np.float32,
-        "meta": np.empty((0,) * (array.ndim + stacked), dtype=np.float32),
+        "meta": np.empty((0,) * (work.ndim + stacked), dtype=np.float32),
         "names": keys,
         "halo": depth,
         "extended": extended,
         "compute": compute,
         "options": options,
     }
-    result: da.Array
-    if not any(depth):
-        # Every block spans the differentiated axes (a plane per block, as napari reads
-        # a stack): no halo to exchange, and a blockwise graph is far cheaper for dask
-        # to build and cull than an overlap graph (seconds on thousands of planes).
-        result = da.map_blocks(_run_block, work, **common)
-    else:
-        result = da.map_overlap(
-            _run_block,
-            work,
-            depth=dict(enumerate(depth)),
-            boundary="none",
-            trim=False,
-            allow_rechunk=False,
-            **common,
-        )
-    if not stacked and result.chunks != array.chunks:
-        result = result.rechunk(array.chunks)
+    result: da.Array = da.map_overlap(
+        _run_block,
+        work,
+        depth=dict(enumerate(depth)),
+        boundary="none",
+        trim=False,
+        allow_rechunk=False,
+        **common,
+    )
     return result
 
 

@@ -1,17 +1,19 @@
-"""The engine's compiled path for planes: every chain along the last two axes in one loop.
+"""The engine's compiled path: every chain along the last two or three axes in one loop.
 
-Most images are planes or stacks of planes: 2-D images, and the 2-D-planes option on
-stacks and time-lapses. There every chain of the engine is a pass along y, then one
-along x (either may be absent). :func:`plan` recognises such chains; :meth:`Planes.run`
+Most images are planes, stacks of planes (the 2-D-planes option on stacks and
+time-lapses) or volumes. There every chain of the engine is a pass along z, then y,
+then x (any may be absent). :func:`plan` recognises such chains; :meth:`Planes.run`
 computes one chain for a block of rows in one compiled loop
-(:func:`._jit_kernels.chain_planes`): each image row is read once from the image's own
-dtype into a ring of rows, the pass along y combines the ring's rows into one row,
-extended along x by the mode, and the pass along x writes the output row. Nothing else
-is read or written: the block never exists as a float32 copy, and the arithmetic is
-the numpy engine's, operation by operation (the values are identical bit for bit).
+(:func:`._jit_kernels.chain_rows`). The passes along z and y read the image's rows in
+its own dtype where their taps lie inside it (rows near an end are extended by the mode
+in a small ring of rows); the pass along y of a volume reads a ring of z-passed rows;
+the pass along x reads one row extended by the mode, and writes the output row. The
+block never exists as a float32 copy, and the arithmetic is the numpy engine's,
+operation by operation: the values are identical bit for bit.
 
-Other chains (volumes, 1-D images, kernels folded in the mode 'extrapolate') run
-through the engine's blocks, whose passes are compiled too (:mod:`.compiled`).
+Other chains (1-D images, kernels folded onto a short axis in the mode 'extrapolate',
+images that are not numpy arrays) run through the engine's blocks, whose passes are
+compiled too (:mod:`.compiled`).
 """
 
 from __future__ import annotations
@@ -145,8 +147,9 @@ def plan(
     ndim = source.ndim
     if ndim < 2 or not isinstance(source, np.ndarray) or source.dtype.kind not in "biuf":
         return None
-    if source.dtype == np.float16 or source.size == 0:
+    if source.dtype == np.float16 or not source.dtype.isnative or source.size == 0:
         return None
+    source = np.asarray(source)  # a memmap or other subclass: its plain ndarray view
     used = sorted({step.axis for steps in chains.values() for step in steps})
     volume = ndim >= 3 and used[0] == ndim - 3
     if used[0] < ndim - (3 if volume else 2):

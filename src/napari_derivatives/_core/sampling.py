@@ -14,7 +14,6 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
-from scipy import ndimage as ndi
 
 from .arraytypes import AnyArray, ChunkedArray, Float64Array, IndexArray
 from .choices import WRAP_MODES
@@ -184,6 +183,8 @@ def interpolate(
 
     Returns float64 values of ``shape`` (M, width).
     """
+    from scipy import ndimage as ndi
+
     result = np.full(plan.keep.size, np.nan)
     if plan.used.shape[1] == 0:
         return result.reshape(shape)
@@ -227,6 +228,8 @@ def map_chunked(
     ``points`` has shape (ndim, M, width); ``valid`` (M,) marks the samples whose
     values are kept (the others are NaN). Returns float64 values of shape (M, width).
     """
+    from scipy import ndimage as ndi
+
     ndim, count, width = points.shape
     dtype = buffer_dtype(image.dtype)
     if mode in WRAP_MODES and valid.any():

@@ -39,12 +39,12 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy import ndimage
 
 from . import blockwork, engine
 from .arraytypes import AnyArray, Float32Array, FloatArray
 from .boundary import axis_slice, extend_ends
 from .choices import WRAP_MODES
+from .threads import worker_count
 
 #: The pole of the cubic B-spline prefilter.
 POLE = math.sqrt(3.0) - 2.0
@@ -93,6 +93,8 @@ def differentiate(
 
     Parameters are those of :func:`.engine.differentiate`; ``array`` is never modified.
     """
+    from scipy import ndimage
+
     dtype = blockwork.work_dtype(array.dtype)
     outer = 1 if mode in _OUTER_MODES else 0
     coefficients, missing = _coefficients(array, axes, mode, dtype, outer)
@@ -180,7 +182,7 @@ def _prefilter_in_blocks(coefficients: FloatArray, axis: int, pad: int, mode: st
         _prefilter(padded, axis, threads=False)
         block[...] = padded[inside]
 
-    workers = engine.worker_count(len(starts), coefficients.size)
+    workers = worker_count(len(starts), coefficients.size)
     if workers == 1:
         for start in starts:
             run(start)
@@ -203,10 +205,12 @@ def _prefilter(padded: FloatArray, axis: int, *, threads: bool = True) -> None:
         starts = range(0, lines.shape[0], step)
 
         def run(start: int) -> None:
+            from scipy import ndimage
+
             part = lines[start : start + step]
             ndimage.spline_filter1d(part, 3, axis=1, output=part, mode="mirror")
 
-        workers = engine.worker_count(len(starts), padded.size) if threads else 1
+        workers = worker_count(len(starts), padded.size) if threads else 1
         if workers == 1:
             for start in starts:
                 run(start)
