@@ -35,7 +35,7 @@ zarr.create_array(str(folder / "volume.zarr"), shape=volume.shape, chunks=(8, 64
 
 command = Path(sys.executable).with_name("napari-derivatives")
 with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, protocol="tcp://",
-                  host="127.0.0.1", dashboard_address=None) as cluster:  # fmt: skip
+                  host="127.0.0.1", dashboard_address=":0") as cluster:  # fmt: skip
     run = subprocess.run(
         [command, "gradient", folder / "volume.zarr", folder / "out.zarr",
          "--method", "gaussian", "--sigma", "1", "--outputs", "gz,magnitude",

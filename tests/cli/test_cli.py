@@ -276,7 +276,7 @@ def test_profile_and_gradient_take_the_spline_options(tmp_path, capsys):
 def cluster():
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(
-        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=":0"
     ) as local:
         yield local
 

@@ -22,6 +22,8 @@ from napari_derivatives._core import compiled, planes
 pytest.importorskip("numba")
 
 MODES = ("reflect", "nearest", "wrap", "constant", "mirror", "extrapolate", "grid-wrap")
+# A copy, the odd reflection and zeros: each kind of extension the loops write.
+FEW_MODES = ("mirror", "extrapolate", "constant")
 
 
 @pytest.fixture
@@ -75,7 +77,7 @@ IMAGES["read-only"][0].setflags(write=False)
 @pytest.mark.parametrize("method", nd.METHODS)
 def test_gradients_equal_the_numpy_engine(monkeypatch, planes_runs, name, method):
     image, axes, on_planes = IMAGES[name]
-    for mode in MODES:
+    for mode in MODES if name == "uint16 plane" else FEW_MODES:
         expected, got = _both(
             monkeypatch,
             lambda mode=mode: nd.gradient(image, method=method, sigma=1.5, mode=mode, axes=axes),

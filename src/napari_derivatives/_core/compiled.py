@@ -204,3 +204,33 @@ def _run(
         *src, *dst, shape, axis, weights.astype(source.dtype), symmetry, 0, rows
     )
     return True
+
+
+_second: ModuleType | None = None
+
+
+def second_order(signature: tuple[str, ...]) -> ModuleType | None:
+    """Return the second order's compiled loops (:mod:`._jit_second`), or None.
+
+    As :func:`kernels` for the engine's loops: None where numba is missing or turned
+    off, and where a compile could keep the GUI thread waiting (``signature`` not run
+    yet in this process); the caller then runs the numpy path. Call :func:`ready` with
+    ``signature`` once it has run.
+    """
+    global _second
+    if not enabled():
+        return None
+    waits = _no_wait.get() or (
+        _protect_main and threading.current_thread() is threading.main_thread()
+    )
+    if waits and (_second is None or signature not in _ready):
+        _start_warm_up()
+        return None
+    if _second is None:
+        with _lock:
+            try:
+                from . import _jit_second
+            except ImportError:
+                return None
+            _second = _jit_second
+    return _second

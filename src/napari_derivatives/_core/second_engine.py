@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import checks, engine
+from . import checks, engine, hessian_fused, structure_fused
 from .arraytypes import AnyArray, Float32Array, FloatArray
 from .boundary import source_positions
 from .choices import WRAP_MODES
@@ -136,6 +136,9 @@ def _hessian(
     sigma: float,
     mode: str,
 ) -> dict[Key, Float32Array]:
+    fused = hessian_fused.compute(array, keys, axes, spacing, method, sigma, mode)
+    if fused is not None:
+        return fused
     ndim = array.ndim
     triangle = [("H", *pair) for pair in pairs(axes)]
     diagonal = [("H", axis, axis) for axis in axes]
@@ -199,6 +202,11 @@ def _structure(
     :func:`_structure_whole` and the halo is cropped: the values of the whole image,
     within the outputs plus a few blocks of memory. Images with few rows run whole.
     """
+    fused = structure_fused.compute(
+        array, keys, axes, spacing, sigma, rho, mode, _window_mode(mode)
+    )
+    if fused is not None:
+        return fused
     shape = array.shape
     depth = gaussian_radius(sigma / spacing[0]) + gaussian_radius(rho / spacing[0])
     depth = depth if 0 in axes else 0
