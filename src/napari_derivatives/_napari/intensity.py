@@ -57,12 +57,6 @@ def is_in_memory(data: Any) -> bool:
 BLOCK_PIXELS = 2**22
 
 
-# Chunks merged within planes, task by task. Left to choose, dask imports distributed
-# (0.4 s, when installed) to see whether a cluster wants its p2p rechunking, which
-# these small merges never need.
-_RECHUNK = "tasks"
-
-
 def lazy_intensity(data: Any, rgb: bool) -> Any:
     """Return a layer's level as a dask array, one chunk per plane napari slices through."""
     import dask.array as da
@@ -77,7 +71,7 @@ def lazy_intensity(data: Any, rgb: bool) -> Any:
             chunks = (*chunks, -1) if rgb else chunks
         data = da.from_array(data, chunks=chunks)
     if rgb:
-        data = data.rechunk({-1: -1}, method=_RECHUNK).map_blocks(
+        data = data.rechunk({-1: -1}).map_blocks(
             rgb_to_luminance,
             drop_axis=-1,
             dtype=np.float32,
@@ -94,9 +88,7 @@ def lazy_intensity(data: Any, rgb: bool) -> Any:
     if max(plane[0]) * max(plane[1]) < BLOCK_PIXELS:
         target[data.ndim - 2] = "auto"
         target[data.ndim - 1] = "auto"
-    return data.rechunk(
-        target, block_size_limit=BLOCK_PIXELS * data.dtype.itemsize, method=_RECHUNK
-    )
+    return data.rechunk(target, block_size_limit=BLOCK_PIXELS * data.dtype.itemsize)
 
 
 #: Bytes of chunks a lazy plane keeps, so that dragging a line over a dask or
