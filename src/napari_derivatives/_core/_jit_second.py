@@ -198,27 +198,46 @@ def _gradient(
 
 
 @_jit
-def _window_z(ring: Any, gi: int, gj: int, centre: int, w: Any, dst: Any, top: int) -> None:
-    """Smooth the product ``g_gi * g_gj`` (float32) of the ring's gradients along z."""
+def _window_z(ring: Any, centre: int, w: Any, dst: Any, top: int) -> None:
+    """Smooth every product ``g_i * g_j`` (float32) of the ring's gradients along z.
+
+    Into rows ``top:top + Y`` of ``dst[p]``, ``p`` the products' upper-triangle order.
+    Row by row and tap by tap, all the products at once: the gradients' rows are read
+    once per tap, not once per product and tap (the same operations per pixel).
+    """
     r = w.size // 2
     span = ring.shape[0]
+    dims = ring.shape[1]
     n = ring.shape[3]
     c = w[r]
+    mid = ring[centre % span]
     for i in range(ring.shape[2]):
-        o = dst[top + i]
-        a = ring[centre % span, gi, i]
-        b = ring[centre % span, gj, i]
-        for j in range(n):
-            o[j] = (a[j] * b[j]) * c
+        p = 0
+        for gi in range(dims):
+            for gj in range(gi, dims):
+                o = dst[p, top + i]
+                a = mid[gi, i]
+                b = mid[gj, i]
+                for j in range(n):
+                    o[j] = (a[j] * b[j]) * c
+                p += 1
         for k in range(r, 0, -1):
             wk = w[r + k]
-            if wk != 0:
-                ma = ring[(centre - k) % span, gi, i]
-                mb = ring[(centre - k) % span, gj, i]
-                pa = ring[(centre + k) % span, gi, i]
-                pb = ring[(centre + k) % span, gj, i]
-                for j in range(n):
-                    o[j] = o[j] + (ma[j] * mb[j] + pa[j] * pb[j]) * wk
+            if wk == 0:
+                continue
+            minus = ring[(centre - k) % span]
+            plus = ring[(centre + k) % span]
+            p = 0
+            for gi in range(dims):
+                for gj in range(gi, dims):
+                    o = dst[p, top + i]
+                    ma = minus[gi, i]
+                    mb = minus[gj, i]
+                    pa = plus[gi, i]
+                    pb = plus[gj, i]
+                    for j in range(n):
+                        o[j] = o[j] + (ma[j] * mb[j] + pa[j] * pb[j]) * wk
+                    p += 1
 
 
 @_jit
@@ -248,8 +267,9 @@ def structure_slices(
     ``k``/``ends``: the gradient's kernels and extension codes (see :func:`_gradient`);
     ``window``/``window_ends``: the window's along z, y, x. ``ring``/``tags``: the
     source slices read (work dtype); ``gring``/``gtags``: the gradients of the slices
-    the window reads (float32, ``(span, dims, Y, X)``); ``wbufs``: the window's z pass
-    (rows extended along y), its x line and the tensor of one slice ``(m, Y, X)``.
+    the window reads (float32, ``(span, dims, Y, X)``); ``wbufs``: the window's z passes
+    ``(m, Y + 2 ry, X)`` (rows extended along y), its x line and the tensor of one slice
+    ``(m, Y, X)``.
     Outputs of length 0 along their first axis are not written: ``tensor`` (m, Z, Y,
     X), ``eig`` (dims, ...), ``orient`` and ``coher`` (1, ...); slice ``z`` of ``src``
     is slice ``offset + z`` of theirs (a stack's planes as one volume of rows).
@@ -282,20 +302,17 @@ def structure_slices(
                 actual = vzends[1, e]
             _gradient(src, actual, k, ends, ring, tags, bufs, gring[slot])
             gtags[slot] = p
-        c = 0
-        for gi in range(dims):
-            for gj in range(gi, dims):
-                _window_z(gring, gi, gj, z, vz, wz, ry)
+        _window_z(gring, z, vz, wz, ry)
+        for c in range(comp.shape[0]):
+            if dims == 3:
+                extend_rows(wz[c], ry, vyends)
+            for i in range(rows):
                 if dims == 3:
-                    extend_rows(wz, ry, vyends)
-                for i in range(rows):
-                    if dims == 3:
-                        pass_y(wz, i, vy, 1, inner)
-                    else:
-                        inner[:] = wz[0]
-                    extend(wline, rx, vxends)
-                    pass_x(wline, vx, 1, comp[c, i])
-                c += 1
+                    pass_y(wz[c], i, vy, 1, inner)
+                else:
+                    inner[:] = wz[c, 0]
+                extend(wline, rx, vxends)
+                pass_x(wline, vx, 1, comp[c, i])
         if tensor.shape[0]:
             for c in range(comp.shape[0]):
                 tensor[c, offset + z] = comp[c]

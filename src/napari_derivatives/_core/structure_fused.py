@@ -200,7 +200,7 @@ def _run(
             np.empty((window_span, dims, size_y, size_x), dtype=np.float32),
             np.empty(window_span, dtype=np.int64),
             (
-                np.empty((size_y + 2 * window_reach[1], size_x), dtype=np.float32),
+                np.empty((m, size_y + 2 * window_reach[1], size_x), dtype=np.float32),
                 np.empty(size_x + 2 * window_reach[2], dtype=np.float32),
                 np.empty((m, size_y, size_x), dtype=np.float32),
             ),
