@@ -20,6 +20,7 @@ import os
 import shutil
 import socket
 import sys
+import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -216,7 +217,14 @@ def _remove_stale(path: Path) -> None:
 
 def _remove(path: Path) -> None:
     if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path, ignore_errors=True)
+        # A failed dask computation raises while its other tasks may still be writing
+        # chunks here: remove until the folder stays away (their writes end at once).
+        deadline = time.monotonic() + 10.0
+        while True:
+            shutil.rmtree(path, ignore_errors=True)
+            time.sleep(0.1)
+            if not path.exists() or time.monotonic() > deadline:
+                return
     else:
         with contextlib.suppress(OSError):
             path.unlink()
