@@ -27,7 +27,6 @@ import platform
 import statistics
 import sys
 import time
-import tracemalloc
 from collections.abc import Callable
 
 import numpy as np
@@ -36,7 +35,7 @@ import skimage
 from scipy import ndimage as ndi
 from skimage import feature
 
-from _report import load_average, machine_line, write_section
+from _report import load_average, machine_line, peak_extra_bytes, write_section
 from napari_derivatives import (
     hessian,
     hessian_eigenvalues,
@@ -83,18 +82,6 @@ def paired_medians(ours: Callable, peer: Callable) -> tuple[float, float]:
             function()
             times.append(time.perf_counter() - start)
     return statistics.median(ours_times), statistics.median(peer_times)
-
-
-def peak_extra_bytes(function: Callable) -> int:
-    """Return the peak bytes allocated while ``function`` runs, results included."""
-    tracemalloc.start()
-    tracemalloc.reset_peak()
-    before, _ = tracemalloc.get_traced_memory()
-    result = function()
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    del result
-    return peak - before
 
 
 def cases(image: np.ndarray) -> list[tuple]:

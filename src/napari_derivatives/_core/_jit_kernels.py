@@ -16,6 +16,7 @@ import numba.extending
 import numpy as np
 
 from ._jit_blocks import correlate_rows
+from ._jit_passes import extend
 
 __all__ = ["chain_rows", "correlate_rows"]
 
@@ -193,22 +194,6 @@ def _y_ring_row(
         _z_passed(src, p, z, index, wz, sym_z, zends, zring, spare[1], spare[0])
         _z_passed(src, p, z, pivot, wz, sym_z, zends, zring, dst, spare[0])
         _reflect(dst, spare[1])
-
-
-@_jit
-def _extend_ends(line: Any, radius: int, ends: Any) -> None:
-    """Fill the ``radius`` samples at each end of ``line`` from those between them."""
-    for e in range(2 * radius):
-        at = e if e < radius else line.size - 2 * radius + e
-        kind, index, pivot = ends[0, e], ends[1, e], ends[2, e]
-        if kind == 1:
-            line[at] = 0
-        elif kind == 0:
-            line[at] = line[radius + index]
-        else:
-            value = line[radius + pivot]
-            value = value + value
-            line[at] = value - line[radius + index]
 
 
 @_jit
@@ -407,7 +392,7 @@ def chain_rows(
                     )
             if wx.size:
                 _head(src, p, z, y, wz, sym_z, zends, zring, ring, wy, sym_y, inner, spare[0])
-                _extend_ends(mid, rx, xends)
+                extend(mid, rx, xends)
                 if direct:
                     _pass_line(mid, wx, sym_x, o)
                 else:
