@@ -16,7 +16,11 @@ UV := .venv-uv/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 NEW_VENV = $(UV) venv --quiet --clear --seed --python $(PYTHON)
 # Wheels only: nothing is compiled on the machine (the project itself is pure Python).
-UV_INSTALL = $(UV) pip install --only-binary :all: --no-binary napari-derivatives --python
+# --compile-bytecode writes the .pyc files at install, as pip does for users: without them
+# every fresh process (the CLI and example runs of the tests, the first-gradient timing)
+# compiles numba's, scipy's and napari's sources again where PYTHONDONTWRITEBYTECODE is set.
+UV_INSTALL = $(UV) pip install --compile-bytecode --only-binary :all: \
+	--no-binary napari-derivatives --python
 
 .PHONY: test test-fast test-faults test-qt test-oldest soak demo bench lint format docs docs-images \
 	clean system-deps install-all
@@ -87,7 +91,9 @@ test-oldest: system-deps $(OLDEST)/.installed-stamp
 	    | grep -iE '^(napari|numpy|numba|scipy|scikit.image|dask|distributed|zarr|tifffile|matplotlib|magicgui|qtpy|pyqt5)=='
 	@# numba's cache of its own: the package's __pycache__ holds the newest numba's, and a cache
 	@# of another numba version is thrown away and compiled again (by both, when run at once).
-	NUMBA_CACHE_DIR=$(abspath $(OLDEST))/numba-cache bash tools/with-display.sh \
+	@# The GUI monkey (tests/qt/test_monkey.py) takes 50 actions per seed, not 150: each action
+	@# of it takes napari 0.6 about ten times as long as the newest napari.
+	MONKEY_ACTIONS=50 NUMBA_CACHE_DIR=$(abspath $(OLDEST))/numba-cache bash tools/with-display.sh \
 	    $(OLDEST)/bin/python -m pytest -p no:cacheprovider -m "not install" $(PYTEST_ARGS)
 
 # Every environment of test, test-qt and test-oldest, one after the other (.ci/run builds them

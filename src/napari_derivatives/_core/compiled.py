@@ -107,6 +107,18 @@ def protect_main_thread() -> None:
     _start_warm_up()
 
 
+def read_only(array: np.ndarray) -> np.ndarray:
+    """Return a read-only view of ``array``: what the loops read, one compiled variant.
+
+    numba compiles a loop once for writeable and once more for read-only arrays (a
+    zarr or memory-mapped block): viewed read-only, every image shares one variant, so
+    neither a compile nor its wait follows the first read-only image.
+    """
+    view = array.view()
+    view.flags.writeable = False
+    return view
+
+
 def ready(signature: tuple[str, ...]) -> None:
     """Record that ``signature`` has run once: it runs at once from now on."""
     _ready.add(signature)

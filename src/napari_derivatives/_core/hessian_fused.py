@@ -109,10 +109,12 @@ def compute(
             np.empty((len(needed), size_y, size_x), dtype=np.float32),
         ]
 
+    source = compiled.read_only(array)
+
     def run(task: tuple[int, int], own: list[Any]) -> None:
         ring, tags, bufs, comp = own
         loops.hessian_slices(
-            array, task[0], task[1], tuple(kernels), tuple(codes), orders,
+            source, task[0], task[1], tuple(kernels), tuple(codes), orders,
             ring, tags, bufs, comp, kept, where, lap, eig,
         )  # fmt: skip
         compiled.count()

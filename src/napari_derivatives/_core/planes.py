@@ -126,7 +126,7 @@ class Planes:
 def signature(stacks: AnyArray, work: np.dtype[Any]) -> tuple[str, ...]:
     """Return what numba compiles :func:`._jit_kernels.chain_rows` for (dtypes, layout...)."""
     layout = "C" if stacks.flags.c_contiguous else "A"
-    return ("chain", stacks.dtype.str, work.str, layout, str(stacks.flags.writeable))
+    return ("chain", stacks.dtype.str, work.str, layout)
 
 
 #: Buffers of a worker before the engine's own (component blocks, scratch).
@@ -165,6 +165,7 @@ def plan(
         return None
     if not volume:
         stacks = stacks[:, None]
+    stacks = compiled.read_only(stacks)
     work = work_dtype(source.dtype)
     built: dict[Any, _Chain] = {}
     none = np.zeros(0, dtype=work)

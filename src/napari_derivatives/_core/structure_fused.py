@@ -137,7 +137,9 @@ def compute(
     loops = compiled.second_order(signature)
     if loops is None:
         return None
-    results = _run(loops, array, planes, keys, axes, tuple(k), codes, window, window_codes)
+    results = _run(
+        loops, array, compiled.read_only(planes), keys, axes, tuple(k), codes, window, window_codes
+    )
     compiled.ready(signature)
     return results
 
