@@ -203,3 +203,22 @@ def test_a_read_only_package_folder_caches_in_the_users_folder(tmp_path):
     )
     assert out == ["True"]
     assert list(tmp_path.rglob("*chain_rows*.nbi")), "no cache in the user's folder"
+
+
+def test_a_read_only_image_runs_what_a_writeable_one_compiled(planes_runs):
+    # numba compiles a loop anew for read-only arrays (zarr and memory-mapped blocks);
+    # the loops read every image read-only, so one compiled variant serves both kinds.
+    from napari_derivatives._core import _jit_kernels, _jit_second
+
+    image = _RNG.integers(0, 4000, (40, 48), dtype=np.uint16)
+    frozen = image.copy()
+    frozen.setflags(write=False)
+    gradients = nd.gradient(image, method="sobel")
+    tensor = nd.structure_tensor(image, sigma=1.0, rho=2.0)
+    loops = (_jit_kernels.chain_rows, _jit_second.structure_slices)
+    variants = [len(loop.signatures) for loop in loops]
+    before = compiled.calls
+    _assert_identical(gradients, nd.gradient(frozen, method="sobel"))
+    _assert_identical(tensor, nd.structure_tensor(frozen, sigma=1.0, rho=2.0))
+    assert compiled.calls > before and planes_runs
+    assert [len(loop.signatures) for loop in loops] == variants
