@@ -96,8 +96,8 @@ test-oldest: system-deps $(OLDEST)/.installed-stamp
 	MONKEY_ACTIONS=50 NUMBA_CACHE_DIR=$(abspath $(OLDEST))/numba-cache bash tools/with-display.sh \
 	    $(OLDEST)/bin/python -m pytest -p no:cacheprovider -m "not install" $(PYTEST_ARGS)
 
-# Every environment of test, test-qt and test-oldest, one after the other (.ci/run builds them
-# all before it runs their tests side by side).
+# Every environment of test, test-qt and test-oldest, one after the other, for a by-hand run
+# of all three bindings (.ci/run builds .venv, .venv-oldest and the bindings .venv lacks).
 install-all: $(STAMP) $(foreach b,$(QT_BINDINGS),.venv-$(b)/.installed-stamp) $(OLDEST)/.installed-stamp
 
 # The command line's failures, also part of `make test`: a run killed while writing, corrupt
