@@ -16,11 +16,10 @@ import numba.extending
 import numpy as np
 
 from ._jit_blocks import correlate_rows
+from ._jit_blocks import loop as _jit
 from ._jit_passes import extend
 
 __all__ = ["chain_rows", "correlate_rows"]
-
-_jit = numba.njit(cache=True, nogil=True, boundscheck=False)
 
 
 # The planes' path (:mod:`.planes`): every chain of passes along the last two or three

@@ -13,10 +13,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numba
 import numpy as np
 
-_jit = numba.njit(cache=True, nogil=True, boundscheck=False)
+from ._jit_blocks import loop as _jit
 
 
 @_jit

@@ -27,9 +27,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numba
 import numpy as np
 
+from ._jit_blocks import loop as _jit
 from ._jit_passes import (
     extend,
     extend_rows,
@@ -40,8 +40,6 @@ from ._jit_passes import (
     pass_x,
     pass_y,
 )
-
-_jit = numba.njit(cache=True, nogil=True, boundscheck=False)
 
 _HALF = np.float32(0.5)
 _TWO = np.float32(2.0)
@@ -170,7 +168,9 @@ def _gradient(
     if g.shape[0] == 2:
         # A plane's row: d/dz is G1 along z then G0 along x; d/dx G0 then G1.
         for axis in range(2):
-            inner[:] = zbuf[1 - axis, 0]
+            row = zbuf[1 - axis, 0]
+            for j in range(cols):
+                inner[j] = row[j]
             extend(line, rx, xends)
             pass_x(line, gx1 if axis else gx0, -1 if axis else 1, tmp)
             out = g[axis, 0]
@@ -238,6 +238,14 @@ def _window_z(ring: Any, centre: int, w: Any, dst: Any, top: int) -> None:
                     for j in range(n):
                         o[j] = o[j] + (ma[j] * mb[j] + pa[j] * pb[j]) * wk
                     p += 1
+
+
+@_jit
+def _copy_plane(src: Any, dst: Any) -> None:
+    """``dst[:] = src`` for two planes, element by element (an array assignment needs NRT)."""
+    for i in range(src.shape[0]):
+        for j in range(src.shape[1]):
+            dst[i, j] = src[i, j]
 
 
 @_jit
@@ -310,12 +318,14 @@ def structure_slices(
                 if dims == 3:
                     pass_y(wz[c], i, vy, 1, inner)
                 else:
-                    inner[:] = wz[c, 0]
+                    row = wz[c, 0]
+                    for j in range(row.size):
+                        inner[j] = row[j]
                 extend(wline, rx, vxends)
                 pass_x(wline, vx, 1, comp[c, i])
         if tensor.shape[0]:
             for c in range(comp.shape[0]):
-                tensor[c, offset + z] = comp[c]
+                _copy_plane(comp[c], tensor[c, offset + z])
         if eig.shape[0] or orient.shape[0] or coher.shape[0]:
             _derived(comp, offset + z, eig, orient, coher)
 
@@ -410,7 +420,7 @@ def hessian_slices(
                 for j in range(cols):
                     out[j] = tmp[j]
             if where[c] >= 0:
-                kept[where[c], z] = comp[c]
+                _copy_plane(comp[c], kept[where[c], z])
         if lap.shape[0]:
             total = lap[0, z]
             first = True
@@ -418,7 +428,7 @@ def hessian_slices(
                 if orders[c, 0] != 2 and orders[c, 1] != 2 and orders[c, 2] != 2:
                     continue
                 if first:
-                    total[:] = comp[c]
+                    _copy_plane(comp[c], total)
                     first = False
                 else:
                     for i in range(rows):
