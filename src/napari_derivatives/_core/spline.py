@@ -34,6 +34,7 @@ differentiated axis: 15 for float32 work, 30 for float64.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -42,7 +43,7 @@ import numpy.typing as npt
 
 from . import blockwork, engine
 from .arraytypes import AnyArray, Float32Array, FloatArray
-from .boundary import axis_slice, extend_ends
+from .boundary import axis_slice, extend, extend_ends
 from .choices import WRAP_MODES
 from .threads import worker_count
 
@@ -135,29 +136,42 @@ def _coefficients(
     pad = reach(dtype)
     current: AnyArray = array
     missing = None
+    if not outer and array.ndim > 1:
+        # One copy in the work dtype, then every axis filtered in place a block at a time:
+        # the coefficients cost one image beyond the outputs, and nothing more.
+        coefficients = np.empty(array.shape, dtype=dtype)
+        np.copyto(coefficients, array, casting="unsafe")
+        missing = _missing(array, coefficients)
+        for axis in sorted(axes):
+            if axis == 0:
+                _prefilter_first_in_place(coefficients, pad, mode)
+            else:
+                _prefilter_in_blocks(coefficients, axis, pad, mode)
+        return coefficients, missing
     for index, axis in enumerate(sorted(axes)):
-        if index > 0 and not outer:
-            # The first axis made a copy: the others filter it in place, a block at a time,
-            # so the coefficients cost one image beyond the outputs.
-            _prefilter_in_blocks(current, axis, pad, mode)
-            continue
         size = current.shape[axis]
         shape = list(current.shape)
         shape[axis] = size + 2 * pad
         padded = np.empty(shape, dtype=dtype)
         inside = padded[axis_slice(padded.ndim, axis, pad, pad + size)]
         np.copyto(inside, current, casting="unsafe")
-        if index == 0 and array.dtype.kind in "fc" and not np.isfinite(inside.sum()):
-            # A sum that overflows only costs this second look.
-            missing = ~np.isfinite(inside)
-            inside[missing] = 0.0
-            if not missing.any():
-                missing = None
+        if index == 0:
+            missing = _missing(array, inside)
         extend_ends(padded, axis, pad, mode)
         _prefilter(padded, axis)
         current = padded[axis_slice(padded.ndim, axis, pad - outer, pad + size + outer)]
     result: FloatArray = current
     return result, missing
+
+
+def _missing(array: AnyArray, copy: FloatArray) -> npt.NDArray[np.bool_] | None:
+    """Return where ``copy`` (of ``array``) is not finite, those pixels set to 0; or None."""
+    if array.dtype.kind not in "fc" or np.isfinite(copy.sum()):
+        return None
+    # A sum that overflows only costs this second look.
+    missing = ~np.isfinite(copy)
+    copy[missing] = 0.0
+    return missing if missing.any() else None
 
 
 def _prefilter_in_blocks(coefficients: FloatArray, axis: int, pad: int, mode: str) -> None:
@@ -219,22 +233,53 @@ def _prefilter(padded: FloatArray, axis: int, *, threads: bool = True) -> None:
                 list(pool.map(run, starts))
         return
     # Along any other axis a line is a hyperplane of the array, and the recursion runs
-    # over whole hyperplanes, contiguous in memory, one numpy call at a time. Its state
-    # is kept in float64, so a float32 coefficient is rounded once, as scipy rounds it.
+    # over whole hyperplanes, contiguous in memory, one numpy call at a time.
     planes = np.moveaxis(padded, axis, 0)
-    count = planes.shape[0]
-    state = planes[0] * (1.0 / (1.0 - POLE))
-    planes[0] = state
+    _recursion(planes.__getitem__, planes.shape[0], 0)
+
+
+def _prefilter_first_in_place(coefficients: FloatArray, pad: int, mode: str) -> None:
+    """Filter ``coefficients`` along the first axis in place.
+
+    The ``pad`` planes of extension before and after are two small arrays, filled from
+    the image before the recursion overwrites it; the values are :func:`_prefilter`'s on
+    the padded array, without a padded copy of the image.
+    """
+    size = coefficients.shape[0]
+    head = np.empty((pad, *coefficients.shape[1:]), dtype=coefficients.dtype)
+    tail = np.empty_like(head)
+    extend(coefficients, 0, np.arange(-pad, 0), mode, head)
+    extend(coefficients, 0, np.arange(size, size + pad), mode, tail)
+
+    def plane(k: int) -> FloatArray:
+        if k < pad:
+            return head[k]
+        if k < pad + size:
+            return coefficients[k - pad]
+        return tail[k - pad - size]
+
+    _recursion(plane, size + 2 * pad, pad)
+
+
+def _recursion(plane: Callable[[int], FloatArray], count: int, stop: int) -> None:
+    """Run the prefilter's recursion over the ``count`` hyperplanes ``plane(k)`` in place.
+
+    The anticausal pass ends at hyperplane ``stop`` (those before it are extension).
+    The state is kept in float64, so a float32 coefficient is rounded once, as scipy
+    rounds it.
+    """
+    state = plane(0) * (1.0 / (1.0 - POLE))
+    plane(0)[...] = state
     for k in range(1, count):
         state *= POLE
-        state += planes[k]
-        planes[k] = state
+        state += plane(k)
+        plane(k)[...] = state
     # The anticausal filter, with the gain 6 = (1 - z) (1 - 1 / z) of the prefilter.
     state *= -6.0 * POLE / (1.0 - POLE)
-    planes[count - 1] = state
+    plane(count - 1)[...] = state
     scratch = np.empty_like(state)
-    for k in range(count - 2, -1, -1):
-        np.multiply(planes[k], 6.0, out=scratch)
+    for k in range(count - 2, stop - 1, -1):
+        np.multiply(plane(k), 6.0, out=scratch)
         state -= scratch
         state *= POLE
-        planes[k] = state
+        plane(k)[...] = state
