@@ -177,7 +177,7 @@ def memory_rows(cases: list[Case]) -> list[str]:
             peak_extra_bytes(case.peers[0].function),
         )
         rows.append(
-            f"| {case.name} | {ours_peak / MEBIBYTE:.0f} | {budget / MEBIBYTE:.0f} | "
+            f"| {case.name} | {ours_peak / MEBIBYTE:.1f} | {budget / MEBIBYTE:.0f} | "
             f"{met(ours_peak <= budget)} | {peer_peak / MEBIBYTE:.0f} |"
         )
         print(rows[-1], file=sys.stderr)
