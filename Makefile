@@ -86,7 +86,19 @@ $(OLDEST)/.installed-stamp: pyproject.toml tools/oldest_constraints.py | $(UV)
 	$(UV_INSTALL) $(OLDEST)/bin/python -c $(OLDEST)/constraints.txt -e ".[all,test]"
 	touch $@
 
+# OLDEST_PART runs a part of the suite: rest (all but the widget and plot tests of tests/qt
+# and tests/napari), gui1 (the gradient widget's and the line panel's), gui2 (the other
+# widget and plot tests); all, the default, is the whole suite. .ci/run runs the three parts
+# beside its other runs, so that no one long run sets the time of the whole CI.
+OLDEST_PART ?= all
+OLDEST_GUI1 := $(addprefix tests/qt/,test_gradient_runs.py test_gradient_widget.py \
+	test_layer_watch.py test_line_derivative.py test_manifest.py)
+OLDEST_TESTS_all :=
+OLDEST_TESTS_rest := --ignore=tests/qt --ignore=tests/napari
+OLDEST_TESTS_gui1 := $(OLDEST_GUI1)
+OLDEST_TESTS_gui2 := tests/qt tests/napari $(addprefix --ignore=,$(OLDEST_GUI1))
 test-oldest: system-deps $(OLDEST)/.installed-stamp
+	$(if $(filter $(OLDEST_PART),all rest gui1 gui2),,$(error OLDEST_PART is all, rest, gui1 or gui2))
 	$(UV) pip list --python $(OLDEST)/bin/python --format=freeze \
 	    | grep -iE '^(napari|numpy|numba|scipy|scikit.image|dask|distributed|zarr|tifffile|matplotlib|magicgui|qtpy|pyqt5)=='
 	@# numba's cache of its own: the package's __pycache__ holds the newest numba's, and a cache
@@ -94,7 +106,8 @@ test-oldest: system-deps $(OLDEST)/.installed-stamp
 	@# The GUI monkey (tests/qt/test_monkey.py) takes 50 actions per seed, not 150: each action
 	@# of it takes napari 0.6 about ten times as long as the newest napari.
 	MONKEY_ACTIONS=50 NUMBA_CACHE_DIR=$(abspath $(OLDEST))/numba-cache bash tools/with-display.sh \
-	    $(OLDEST)/bin/python -m pytest -p no:cacheprovider -m "not install" $(PYTEST_ARGS)
+	    $(OLDEST)/bin/python -m pytest -p no:cacheprovider -m "not install" \
+	    $(OLDEST_TESTS_$(OLDEST_PART)) $(PYTEST_ARGS)
 
 # Every environment of test, test-qt and test-oldest, one after the other, for a by-hand run
 # of all three bindings (.ci/run builds .venv, .venv-oldest and the bindings .venv lacks).

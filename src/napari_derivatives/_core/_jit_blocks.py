@@ -7,7 +7,7 @@ the loops over them. The arithmetic is the numpy engine's, operation by operatio
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numba
 
@@ -17,7 +17,10 @@ import numba
 #: of a call and each row taken as a view counted a reference with an atomic operation,
 #: two thirds of the time of a volume's 256-pixel rows (``perf``), and more with two
 #: threads sharing the counts.
-loop = numba.njit(cache=True, nogil=True, boundscheck=False, _nrt=False)
+if TYPE_CHECKING:  # numba's type stubs do not list `_nrt`
+    loop = numba.njit(cache=True, nogil=True, boundscheck=False)
+else:
+    loop = numba.njit(cache=True, nogil=True, boundscheck=False, _nrt=False)
 _jit = loop
 
 

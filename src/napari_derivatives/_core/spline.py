@@ -253,10 +253,12 @@ def _prefilter_first_in_place(coefficients: FloatArray, pad: int, mode: str) -> 
 
     def plane(k: int) -> FloatArray:
         if k < pad:
-            return head[k]
-        if k < pad + size:
-            return coefficients[k - pad]
-        return tail[k - pad - size]
+            view: FloatArray = head[k]
+        elif k < pad + size:
+            view = coefficients[k - pad]
+        else:
+            view = tail[k - pad - size]
+        return view
 
     _recursion(plane, size + 2 * pad, pad)
 
