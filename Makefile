@@ -97,8 +97,10 @@ OLDEST_TESTS_all :=
 OLDEST_TESTS_rest := --ignore=tests/qt --ignore=tests/napari
 OLDEST_TESTS_gui1 := $(OLDEST_GUI1)
 OLDEST_TESTS_gui2 := tests/qt tests/napari $(addprefix --ignore=,$(OLDEST_GUI1))
+ifneq ($(words $(OLDEST_PART)) $(filter $(OLDEST_PART),all rest gui1 gui2),1 $(strip $(OLDEST_PART)))
+$(error OLDEST_PART is one of all, rest, gui1 or gui2, not "$(OLDEST_PART)")
+endif
 test-oldest: system-deps $(OLDEST)/.installed-stamp
-	$(if $(filter $(OLDEST_PART),all rest gui1 gui2),,$(error OLDEST_PART is all, rest, gui1 or gui2))
 	$(UV) pip list --python $(OLDEST)/bin/python --format=freeze \
 	    | grep -iE '^(napari|numpy|numba|scipy|scikit.image|dask|distributed|zarr|tifffile|matplotlib|magicgui|qtpy|pyqt5)=='
 	@# numba's cache of its own: the package's __pycache__ holds the newest numba's, and a cache

@@ -350,7 +350,7 @@ def run(quick: bool) -> str:
         "conversion (scipy also normalises the derivative of Gaussian differently: same work).",
         "The spline's coefficients are one float32 image beyond the outputs: the prefilter",
         "copies the image once, unpadded, runs its recursion along the first axis in place",
-        "over whole rows (the extension past each end in two small arrays), and filters",
+        "over whole rows (the extension past each end in two arrays of 14 rows), and filters",
         "the later axes in place, a block of rows at a time (`_core/spline.py`); then the",
         "engine's 3-tap passes run on them. That image plus the engine's few rows of",
         "buffers per thread (about 0.3 MiB here) is why the spline's memory row exceeds",

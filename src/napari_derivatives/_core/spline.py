@@ -241,8 +241,8 @@ def _prefilter(padded: FloatArray, axis: int, *, threads: bool = True) -> None:
 def _prefilter_first_in_place(coefficients: FloatArray, pad: int, mode: str) -> None:
     """Filter ``coefficients`` along the first axis in place.
 
-    The ``pad`` planes of extension before and after are two small arrays, filled from
-    the image before the recursion overwrites it; the values are :func:`_prefilter`'s on
+    The ``pad`` planes of extension before and after are two arrays of their own, filled
+    from the image before the recursion overwrites it; the values are :func:`_prefilter`'s on
     the padded array, without a padded copy of the image.
     """
     size = coefficients.shape[0]
@@ -267,8 +267,7 @@ def _recursion(plane: Callable[[int], FloatArray], count: int, stop: int) -> Non
     """Run the prefilter's recursion over the ``count`` hyperplanes ``plane(k)`` in place.
 
     The anticausal pass ends at hyperplane ``stop`` (those before it are extension).
-    The state is kept in float64, so a float32 coefficient is rounded once, as scipy
-    rounds it.
+    The state has the work dtype of the hyperplanes.
     """
     state = plane(0) * (1.0 / (1.0 - POLE))
     plane(0)[...] = state
